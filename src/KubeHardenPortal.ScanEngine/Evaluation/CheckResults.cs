@@ -1,0 +1,252 @@
+using System.Security.Cryptography;
+using System.Text;
+using KubeHardenPortal.ScanEngine.Model;
+
+namespace KubeHardenPortal.ScanEngine.Evaluation;
+
+/// <summary>One failed requirement inside an evaluation unit.</summary>
+internal sealed record Violation(
+    string Message,
+    string? Path,
+    string? Observed,
+    ContainerRef? Container,
+    Severity Severity,
+    string? Key);
+
+/// <summary>
+/// The unit being evaluated (check × object). A check calls <see cref="Fail"/>, <see cref="Unknown"/> or
+/// <see cref="NotApplicable"/>; a unit with none of these is a Pass. Container results roll up to the object.
+/// </summary>
+public sealed class Unit
+{
+    private readonly CheckResults _owner;
+    private List<Violation>? _violations;
+
+    internal Unit(CheckResults owner) => _owner = owner;
+
+    internal ResourceRef Resource { get; private set; } = null!;
+    internal SourceLocation? Source { get; private set; }
+    internal ResultStatus? Forced { get; private set; }
+    internal string? Reason { get; private set; }
+    internal List<Violation>? Violations => _violations;
+
+    internal void Reset(ResourceRef resource, SourceLocation? source)
+    {
+        Resource = resource;
+        Source = source;
+        Forced = null;
+        Reason = null;
+        _violations = null;
+    }
+
+    public bool HasFailures => _violations is { Count: > 0 };
+
+    /// <summary>
+    /// Records a failed requirement. <paramref name="path"/> is the JSON path from the object root and
+    /// <paramref name="observed"/> the offending value (mask secrets before passing them). <paramref name="key"/>
+    /// distinguishes several failures of one object/container in the fingerprint; it defaults to the path
+    /// relative to the container (or the path itself), so keep paths stable.
+    /// </summary>
+    public void Fail(string message, string? path = null, string? observed = null, ContainerRef? container = null,
+        Severity? severity = null, string? key = null)
+    {
+        _violations ??= [];
+        _violations.Add(new Violation(message, path, observed, container, severity ?? _owner.Definition.Severity, key));
+    }
+
+    /// <summary>The data needed is missing. Never turn this into a pass.</summary>
+    public void Unknown(string reason) => Force(ResultStatus.Unknown, reason);
+
+    public void NotApplicable(string reason) => Force(ResultStatus.NotApplicable, reason);
+
+    /// <summary>Only an attestation can decide.</summary>
+    public void Manual(string reason) => Force(ResultStatus.Manual, reason);
+
+    private void Force(ResultStatus status, string reason)
+    {
+        // Unknown beats NotApplicable: if any part could not be seen, the unit is not decided.
+        if (Forced is null || (status == ResultStatus.Unknown && Forced != ResultStatus.Unknown))
+        {
+            Forced = status;
+            Reason = reason;
+        }
+    }
+}
+
+/// <summary>Counters of one check, for the report and for scoring (CATALOG.md §8.2).</summary>
+public sealed record CheckSummary(
+    CheckDefinition Definition,
+    int Pass,
+    int Fail,
+    int NotApplicable,
+    int Excluded,
+    int Unknown,
+    int Manual,
+    int Excepted,
+    double PassWeight,
+    double FailWeight,
+    double ManualWeight,
+    double ExceptedWeight,
+    bool HasCriticalFailure)
+{
+    public int Units => Pass + Fail + NotApplicable + Excluded + Unknown + Manual + Excepted;
+
+    public int Decided => Pass + Fail + Manual + Excepted;
+}
+
+/// <summary>Collects the units of one check and turns failures into findings with stable fingerprints.</summary>
+public sealed class CheckResults
+{
+    private readonly ScanContext _context;
+    private readonly Unit _unit;
+    private bool _open;
+    private int _pass, _fail, _na, _excluded, _unknown, _manual;
+    private double _passWeight, _failWeight, _manualWeight;
+    private bool _criticalFailure;
+
+    internal CheckResults(CheckDefinition definition, ScanContext context)
+    {
+        Definition = definition;
+        _context = context;
+        _unit = new Unit(this);
+    }
+
+    public CheckDefinition Definition { get; }
+
+    internal List<Finding> Findings { get; } = [];
+
+    /// <summary>Starts the unit for an object; the previous unit is completed automatically.</summary>
+    public Unit Begin(KubeObject obj) => Begin(obj.Ref, obj.Source);
+
+    public Unit Begin(ResourceRef resource, SourceLocation? source = null)
+    {
+        Complete();
+        _unit.Reset(resource, source);
+        _open = true;
+        return _unit;
+    }
+
+    public void Pass(KubeObject obj) => Begin(obj);
+
+    public void Excluded(KubeObject obj)
+    {
+        Complete();
+        _excluded++;
+    }
+
+    public void Excluded(ResourceRef resource)
+    {
+        Complete();
+        _excluded++;
+    }
+
+    public void NotApplicable(KubeObject obj, string reason) => Begin(obj).NotApplicable(reason);
+
+    public void Unknown(ResourceRef resource, string reason, SourceLocation? source = null) => Begin(resource, source).Unknown(reason);
+
+    internal void Complete()
+    {
+        if (!_open)
+        {
+            return;
+        }
+
+        _open = false;
+        var u = _unit;
+        var baseWeight = Definition.Severity.Weight();
+        if (u.HasFailures)
+        {
+            var worst = u.Violations!.Max(v => v.Severity);
+            _fail++;
+            _failWeight += worst.Weight() / baseWeight;
+            _criticalFailure |= worst == Severity.Critical;
+            foreach (var v in u.Violations!)
+            {
+                Findings.Add(MakeFinding(u, v));
+            }
+
+            return;
+        }
+
+        switch (u.Forced)
+        {
+            case ResultStatus.Unknown:
+                _unknown++;
+                Findings.Add(MakeStatusFinding(u, ResultStatus.Unknown));
+                break;
+            case ResultStatus.Manual:
+                _manual++;
+                _manualWeight += 1;
+                Findings.Add(MakeStatusFinding(u, ResultStatus.Manual));
+                break;
+            case ResultStatus.NotApplicable:
+                _na++;
+                break;
+            default:
+                _pass++;
+                _passWeight += 1;
+                break;
+        }
+    }
+
+    internal CheckSummary Summary()
+    {
+        Complete();
+        return new CheckSummary(Definition, _pass, _fail, _na, _excluded, _unknown, _manual, 0,
+            _passWeight, _failWeight, _manualWeight, 0, _criticalFailure);
+    }
+
+    private Finding MakeFinding(Unit u, Violation v)
+    {
+        var key = v.Key;
+        if (key is null && v.Path is not null)
+        {
+            key = v.Container is not null && v.Path.StartsWith(v.Container.Path, StringComparison.Ordinal)
+                ? v.Path[v.Container.Path.Length..].TrimStart('.')
+                : v.Path;
+        }
+
+        return new Finding(
+            Definition.Id,
+            v.Severity,
+            ResultStatus.Fail,
+            u.Resource,
+            v.Container?.Info,
+            v.Message,
+            v.Path is null ? null : new Evidence(v.Path, v.Observed),
+            u.Source,
+            Fingerprints.Compute(_context.Options.ClusterId, Definition.Id, u.Resource, v.Container?.Name, key),
+            key);
+    }
+
+    private Finding MakeStatusFinding(Unit u, ResultStatus status) => new(
+        Definition.Id,
+        Definition.Severity,
+        status,
+        u.Resource,
+        null,
+        u.Reason ?? "",
+        null,
+        u.Source,
+        Fingerprints.Compute(_context.Options.ClusterId, Definition.Id, u.Resource, null, null),
+        null);
+}
+
+/// <summary>
+/// Finding fingerprints (PRODUCT.md §4): SHA-256 over cluster id, check id, kind (without apiVersion, so an API
+/// version bump does not reset history), namespace, name, container and sub-key. This layout is a contract:
+/// changing it breaks finding history, so it carries its own version prefix.
+/// </summary>
+public static class Fingerprints
+{
+    public const string Version = "fp1";
+
+    public static string Compute(string clusterId, string checkId, ResourceRef resource, string? container, string? subKey)
+    {
+        var text = string.Join('\u001f', Version, clusterId, checkId, resource.Kind, resource.Namespace ?? "",
+            resource.Name, container ?? "", subKey ?? "");
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
+        return Convert.ToHexStringLower(hash[..16]);
+    }
+}

@@ -1,0 +1,40 @@
+namespace KubeHardenPortal.ScanEngine.Evaluation;
+
+/// <summary>Settings of one evaluation. Everything that varies by tenant or by run lives here, not in checks.</summary>
+public sealed record ScanOptions
+{
+    /// <summary>CATALOG.md §1.7 default exclusions for workload and namespace checks.</summary>
+    public static readonly IReadOnlySet<string> DefaultExcludedNamespaces =
+        new HashSet<string>(StringComparer.Ordinal) { "kube-system", "kube-public", "kube-node-lease" };
+
+    public IReadOnlySet<string> ExcludedNamespaces { get; init; } = DefaultExcludedNamespaces;
+
+    /// <summary>Run only these check ids (validated by the caller against the catalog); null runs all.</summary>
+    public IReadOnlySet<string>? OnlyChecks { get; init; }
+
+    /// <summary>Part of every fingerprint; the portal passes the cluster id, the CLI passes "" unless told.</summary>
+    public string ClusterId { get; init; } = "";
+
+    /// <summary>The moment of the evaluation (from the caller's TimeProvider); used by date-based checks.</summary>
+    public DateTimeOffset Now { get; init; } = DateTimeOffset.UnixEpoch;
+
+    /// <summary>KH-IMG-002: registries (optionally with a path) images may come from. Empty → the check is Manual.</summary>
+    public IReadOnlyList<string> ApprovedRegistries { get; init; } = [];
+
+    /// <summary>KH-IMG-001: repositories exempt from digest pinning (tag is enough).</summary>
+    public IReadOnlyList<string> DigestExemptRepositories { get; init; } = [];
+
+    /// <summary>KH-POD-006: an unset runAsGroup fails (the image decides the group).</summary>
+    public bool RequireExplicitRunAsGroup { get; init; } = true;
+
+    /// <summary>KH-NET-008 / KH-NET-006: also require CPU limits.</summary>
+    public bool RequireCpuLimits { get; init; } = true;
+
+    /// <summary>KH-NET-009: highest acceptable podPidsLimit.</summary>
+    public long PodPidsLimitCeiling { get; init; } = 16384;
+
+    /// <summary>Parallelism of check evaluation; 0 means one per core.</summary>
+    public int MaxDegreeOfParallelism { get; init; }
+
+    public bool IsExcluded(string? ns) => ns is not null && ExcludedNamespaces.Contains(ns);
+}

@@ -1,0 +1,75 @@
+using System.Reflection;
+using KubeHardenPortal.ScanEngine.Checks;
+using KubeHardenPortal.ScanEngine.Model;
+using KubeHardenPortal.ScanEngine.Scoring;
+
+namespace KubeHardenPortal.ScanEngine.Evaluation;
+
+/// <summary>The immutable result of one evaluation.</summary>
+public sealed record ScanReport(
+    string EngineVersion,
+    string CatalogVersion,
+    ClusterInfo Cluster,
+    SnapshotMode Mode,
+    IReadOnlyList<Finding> Findings,
+    IReadOnlyList<CheckSummary> Checks,
+    PostureScore Score,
+    IReadOnlyList<CoverageEntry> Coverage,
+    int ObjectCount,
+    int WorkloadCount)
+{
+    public int Count(ResultStatus status) => status switch
+    {
+        ResultStatus.Pass => Checks.Sum(c => c.Pass),
+        ResultStatus.Fail => Checks.Sum(c => c.Fail),
+        ResultStatus.NotApplicable => Checks.Sum(c => c.NotApplicable),
+        ResultStatus.Excluded => Checks.Sum(c => c.Excluded),
+        ResultStatus.Unknown => Checks.Sum(c => c.Unknown),
+        ResultStatus.Manual => Checks.Sum(c => c.Manual),
+        _ => Checks.Sum(c => c.Excepted),
+    };
+}
+
+/// <summary>Runs the catalog over a snapshot: snapshot in, immutable report out. Pure: no I/O.</summary>
+public static class Scanner
+{
+    public static string EngineVersion { get; } =
+        typeof(Scanner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0";
+
+    public static ScanReport Evaluate(ClusterSnapshot snapshot, ScanOptions options, IReadOnlyList<Check>? checks = null,
+        CancellationToken cancellationToken = default)
+    {
+        checks ??= CheckCatalog.All;
+        if (options.OnlyChecks is { } only)
+        {
+            checks = checks.Where(c => only.Contains(c.Definition.Id)).ToList();
+        }
+
+        var context = new ScanContext(snapshot, options);
+        var results = new CheckResults[checks.Count];
+        var parallel = new ParallelOptions
+        {
+            CancellationToken = cancellationToken,
+            MaxDegreeOfParallelism = options.MaxDegreeOfParallelism > 0 ? options.MaxDegreeOfParallelism : Environment.ProcessorCount,
+        };
+
+        // Warm the shared indexes once, so parallel checks do not queue on the same lazy initialiser.
+        _ = context.Workloads;
+        _ = context.Namespaces;
+
+        Parallel.For(0, checks.Count, parallel, i =>
+        {
+            var r = new CheckResults(checks[i].Definition, context);
+            checks[i].Evaluate(context, r);
+            r.Complete();
+            results[i] = r;
+        });
+
+        var summaries = results.Select(r => r.Summary()).ToList();
+        var findings = results.SelectMany(r => r.Findings).ToList();
+        var manualAsUnknown = snapshot.Mode == SnapshotMode.Manifests;
+        var score = PostureScoring.Compute(summaries, manualAsUnknown);
+        return new ScanReport(EngineVersion, CheckCatalog.Version, snapshot.Cluster, snapshot.Mode, findings, summaries, score,
+            snapshot.Coverage.ToList(), snapshot.Objects.Count, context.Workloads.Count);
+    }
+}

@@ -1,0 +1,22 @@
+namespace KubeHardenPortal.ScanEngine.Loading;
+
+/// <summary>Bounds on hostile or accidental input. Defaults fit a 50,000-object snapshot with room to spare.</summary>
+public sealed record LoadLimits
+{
+    /// <summary>Largest file read from disk (compressed size for gzip).</summary>
+    public long MaxFileBytes { get; init; } = 512L * 1024 * 1024;
+
+    /// <summary>Largest decompressed size of a gzip input (gzip-bomb guard).</summary>
+    public long MaxDecompressedBytes { get; init; } = 1024L * 1024 * 1024;
+
+    /// <summary>Largest YAML file; YAML is ~10x slower to read than JSON, so it gets a tighter bound.</summary>
+    public long MaxYamlBytes { get; init; } = 128L * 1024 * 1024;
+
+    /// <summary>Nesting depth for JSON and YAML (stack-exhaustion guard).</summary>
+    public int MaxDepth { get; init; } = 128;
+
+    /// <summary>Most YAML nodes one document may expand to through aliases (billion-laughs guard).</summary>
+    public long MaxYamlExpandedNodes { get; init; } = 2_000_000;
+
+    public static readonly LoadLimits Default = new();
+}

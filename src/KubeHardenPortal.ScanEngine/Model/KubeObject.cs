@@ -1,0 +1,93 @@
+using System.Text.Json;
+
+namespace KubeHardenPortal.ScanEngine.Model;
+
+/// <summary>
+/// A Kubernetes object as the API (or a manifest) gave it, kept as a JSON element so the engine reads only the
+/// fields a check needs (see TOOLCHAIN.md: typed models cost ~8x in time and memory on large snapshots).
+/// </summary>
+public sealed class KubeObject
+{
+    private IReadOnlyDictionary<string, string>? _labels;
+    private IReadOnlyDictionary<string, string>? _annotations;
+
+    public KubeObject(JsonElement json, SourceLocation? source)
+    {
+        Json = json;
+        Source = source;
+        ApiVersion = json.Str("apiVersion") ?? "";
+        Kind = json.Str("kind") ?? "";
+        Metadata = json.Get("metadata");
+        Name = Metadata.Str("name") ?? Metadata.Str("generateName") ?? "";
+        var ns = Metadata.Str("namespace");
+        if (string.IsNullOrEmpty(ns))
+        {
+            // Manifests often omit the namespace; the API server would place a namespaced object in "default".
+            NamespaceImplicit = !ClusterScopedKinds.Contains(Kind);
+            Namespace = NamespaceImplicit ? "default" : null;
+        }
+        else
+        {
+            Namespace = ClusterScopedKinds.Contains(Kind) ? null : ns;
+        }
+        Uid = Metadata.Str("uid");
+    }
+
+    public JsonElement Json { get; }
+    public JsonElement Metadata { get; }
+    public SourceLocation? Source { get; }
+    public string ApiVersion { get; }
+    public string Kind { get; }
+    public string Name { get; }
+
+    /// <summary>The effective namespace: as written, "default" for namespaced objects that omit it, null for cluster-scoped kinds.</summary>
+    public string? Namespace { get; }
+
+    /// <summary>True when the manifest did not name a namespace and "default" was assumed.</summary>
+    public bool NamespaceImplicit { get; }
+
+    /// <summary>Kinds that have no namespace (built-in and common add-ons).</summary>
+    public static readonly IReadOnlySet<string> ClusterScopedKinds = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass", "CSIDriver",
+        "CSINode", "PriorityClass", "RuntimeClass", "IngressClass", "CustomResourceDefinition", "APIService",
+        "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
+        "CertificateSigningRequest", "VolumeAttachment", "GatewayClass", "ClusterPolicy", "ClusterImagePolicy",
+        "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
+        "ClusterIssuer", "FlowSchema", "PriorityLevelConfiguration", "ComponentStatus", "ClusterSnapshot",
+    };
+
+    public string? Uid { get; }
+
+    /// <summary>API group: "" for core (v1), otherwise the part before the slash.</summary>
+    public string Group => ApiVersion.Contains('/') ? ApiVersion[..ApiVersion.IndexOf('/')] : "";
+
+    public ResourceRef Ref => new(ApiVersion, Kind, Namespace, Name);
+
+    public IReadOnlyDictionary<string, string> Labels => _labels ??= ReadMap(Metadata.Get("labels"));
+
+    public IReadOnlyDictionary<string, string> Annotations => _annotations ??= ReadMap(Metadata.Get("annotations"));
+
+    public bool Is(string kind) => string.Equals(Kind, kind, StringComparison.Ordinal);
+
+    internal static IReadOnlyDictionary<string, string> ReadMap(JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            return EmptyMap;
+        }
+
+        var d = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in e.EnumerateObject())
+        {
+            d[p.Name] = p.Value.Str() ?? "";
+        }
+
+        return d;
+    }
+
+    internal static readonly IReadOnlyDictionary<string, string> EmptyMap = new Dictionary<string, string>();
+
+    public override string ToString() => Ref.ToString();
+}
