@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every test project and prints, as its last line, "N passed, N failed, N skipped" summed over all
+# test assemblies. The exit code is the tests' own (non-zero if any test project failed or did not build).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need dotnet; then
+  echo "dotnet SDK 10 is required (https://dot.net); not found on PATH" >&2
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+LOG_DIR="$ROOT/artifacts/test-logs"
+mkdir -p "$LOG_DIR"
+
+echo "== restore and build (Release)"
+if ! dotnet build KubeHardenPortal.sln -c Release 2>&1 | tee "$LOG_DIR/build.log" | grep -E "error|Warn|Build succeeded|Elapsed" ; then
+  :
+fi
+if grep -qE "Build FAILED|[1-9][0-9]* Error\(s\)" "$LOG_DIR/build.log"; then
+  echo "build failed; see $LOG_DIR/build.log" >&2
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
+passed=0; failed=0; skipped=0; rc=0
+for proj in tests/*/*.csproj; do
+  name=$(basename "$proj" .csproj)
+  case "$name" in *.Benchmarks) continue ;; esac
+  echo "== $name"
+  log="$LOG_DIR/$name.log"
+  dotnet test "$proj" -c Release --no-build --logger "console;verbosity=normal" \
+    --results-directory "$ROOT/artifacts/test-results/$name" 2>&1 | tee "$log" \
+    | grep -E "^\s*(Failed|Skipped) |Passed!|Failed!|error" | grep -v "^\s*Passed " | head -200
+  status=${PIPESTATUS[0]}
+  [ "$status" -ne 0 ] && rc=$status
+  line=$(grep -E "(Passed|Failed)!\s+-\s+Failed:" "$log" | tail -1)
+  if [ -z "$line" ]; then
+    echo "   no test summary from $name (did it crash?)" >&2
+    failed=$((failed + 1)); rc=1
+    continue
+  fi
+  f=$(echo "$line" | sed -E 's/.*Failed:\s*([0-9]+).*/\1/')
+  p=$(echo "$line" | sed -E 's/.*Passed:\s*([0-9]+).*/\1/')
+  s=$(echo "$line" | sed -E 's/.*Skipped:\s*([0-9]+).*/\1/')
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+done
+
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $rc

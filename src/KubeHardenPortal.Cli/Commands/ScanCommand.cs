@@ -1,0 +1,195 @@
+using System.Text;
+using System.Text.Json;
+using KubeHardenPortal.Cli.Output;
+using KubeHardenPortal.ScanEngine.Checks;
+using KubeHardenPortal.ScanEngine.Evaluation;
+using KubeHardenPortal.ScanEngine.Loading;
+using KubeHardenPortal.ScanEngine.Model;
+using KubeHardenPortal.ScanEngine.Reporting;
+
+namespace KubeHardenPortal.Cli.Commands;
+
+/// <summary>`kubeharden scan PATH...`: load, evaluate, report, and turn the result into an exit code.</summary>
+internal static class ScanCommand
+{
+    private static readonly HashSet<string> Values =
+        ["--format", "--output", "--fail-on", "--exclude-namespace", "--only", "--approved-registry", "--cluster-id"];
+
+    private static readonly HashSet<string> Flags = ["--show-unknown", "--no-color", "--no-default-exclusions"];
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var a = new ArgReader(args, Values, Flags);
+        if (a.Positional.Count == 0)
+        {
+            throw new UsageException("scan needs at least one PATH (a file, a folder or a ClusterSnapshot)");
+        }
+
+        var format = a.Choice("--format", "table", "table", "json", "sarif");
+        var failOnText = a.One("--fail-on") ?? "low";
+        if (!SeverityWeights.TryParse(failOnText, out var failOn))
+        {
+            throw new UsageException($"--fail-on must be one of critical, high, medium, low (got \"{failOnText}\")");
+        }
+
+        var only = ResolveOnly(a.All("--only"));
+        var excluded = new HashSet<string>(a.Flag("--no-default-exclusions") ? [] : ScanOptions.DefaultExcludedNamespaces, StringComparer.Ordinal);
+        foreach (var ns in a.All("--exclude-namespace"))
+        {
+            if (string.IsNullOrWhiteSpace(ns))
+            {
+                throw new UsageException("--exclude-namespace needs a namespace name");
+            }
+
+            excluded.Add(ns.Trim());
+        }
+
+        var output = a.One("--output");
+        var options = new ScanOptions
+        {
+            ExcludedNamespaces = excluded,
+            OnlyChecks = only,
+            ClusterId = a.One("--cluster-id") ?? "",
+            ApprovedRegistries = a.All("--approved-registry"),
+            Now = time.GetUtcNow(),
+        };
+
+        using var load = new InputLoader().Load(a.Positional, cancellationToken);
+        var report = Scanner.Evaluate(load.Snapshot, options, cancellationToken: cancellationToken);
+        var reportOptions = new ReportOptions { IncludeUndecided = a.Flag("--show-unknown") };
+
+        string text;
+        switch (format)
+        {
+            case "json":
+                text = Json(w => JsonReportWriter.Write(w, report, load.Errors, reportOptions));
+                break;
+            case "sarif":
+                var rules = only is null ? CheckCatalog.Definitions : CheckCatalog.Definitions.Where(d => only.Contains(d.Id)).ToList();
+                text = Json(w => SarifWriter.Write(w, report, rules, reportOptions));
+                break;
+            default:
+                var color = output is null && Terminal.UseColor(stdout, a.Flag("--no-color"));
+                text = TableReport.Render(report, load.Errors, reportOptions, color);
+                break;
+        }
+
+        if (output is null)
+        {
+            await stdout.WriteAsync(text.AsMemory(), cancellationToken);
+        }
+        else if (!await WriteFileAsync(output, text, stderr, cancellationToken))
+        {
+            return ExitCodes.InputOrUsage;
+        }
+
+        foreach (var e in load.Errors)
+        {
+            await stderr.WriteLineAsync($"kubeharden: input error: {e}");
+        }
+
+        if (load.Errors.Count > 0)
+        {
+            return ExitCodes.InputOrUsage;
+        }
+
+        var blocking = report.Findings.Any(f => f.Status == ResultStatus.Fail && f.Severity >= failOn);
+        return blocking ? ExitCodes.Findings : ExitCodes.Clean;
+    }
+
+    /// <summary>Validates --only against the catalog: a misspelt id is an error, never an empty green run.</summary>
+    private static HashSet<string>? ResolveOnly(IReadOnlyList<string> requested)
+    {
+        if (requested.Count == 0)
+        {
+            return null;
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var raw in requested.SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            var check = CheckCatalog.Find(raw);
+            if (check is null)
+            {
+                var hint = Suggest(raw);
+                throw new UsageException($"unknown check id \"{raw}\" in --only{(hint is null ? "" : $"; did you mean {hint}?")} (see 'kubeharden checks')");
+            }
+
+            ids.Add(check.Definition.Id);
+        }
+
+        return ids;
+    }
+
+    private static string? Suggest(string raw)
+    {
+        var best = CheckCatalog.All.Select(c => c.Definition.Id)
+            .Select(id => (id, d: Distance(raw.ToUpperInvariant(), id)))
+            .OrderBy(x => x.d)
+            .FirstOrDefault();
+        return best.id is not null && best.d <= 3 ? best.id : null;
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+
+    private static string Json(Action<Utf8JsonWriter> write)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        {
+            write(w);
+        }
+
+        return Encoding.UTF8.GetString(ms.ToArray()) + "\n";
+    }
+
+    /// <summary>Writes through a temporary file and a rename, so a failed write never leaves half a report.</summary>
+    private static async Task<bool> WriteFileAsync(string path, string text, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var full = Path.GetFullPath(path);
+        var temp = full + ".tmp-" + Environment.ProcessId;
+        try
+        {
+            await File.WriteAllTextAsync(temp, text, new UTF8Encoding(false), cancellationToken);
+            File.Move(temp, full, overwrite: true);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync($"kubeharden: cannot write {path}: {ex.Message}");
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (IOException)
+            {
+                // Best effort: the temporary file may not exist.
+            }
+
+            return false;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text;
+using KubeHardenPortal.ScanEngine.Checks;
+using KubeHardenPortal.ScanEngine.Evaluation;
+using KubeHardenPortal.ScanEngine.Model;
+using KubeHardenPortal.ScanEngine.Reporting;
+
+namespace KubeHardenPortal.Cli.Output;
+
+/// <summary>The human report: failures grouped by guide section, then a summary with score, grade and coverage.</summary>
+internal static class TableReport
+{
+    public static string Render(ScanReport report, IReadOnlyList<InputError> errors, ReportOptions options, bool color)
+    {
+        var sb = new StringBuilder();
+        var definitions = CheckCatalog.Definitions.ToDictionary(d => d.Id, StringComparer.Ordinal);
+        var findings = JsonReportWriter.Ordered(report.Findings)
+            .Where(f => f.Status == ResultStatus.Fail || options.IncludeUndecided)
+            .ToLookup(f => f.CheckId);
+
+        foreach (var section in GuideSections.All)
+        {
+            var checks = report.Checks.Where(c => c.Definition.Section == section).ToList();
+            if (checks.Count == 0)
+            {
+                continue;
+            }
+
+            var failed = checks.Where(c => findings[c.Definition.Id].Any()).ToList();
+            var passed = checks.Count(c => JsonReportWriter.CheckStatus(c) == "pass");
+            var unknown = checks.Count(c => JsonReportWriter.CheckStatus(c) == "unknown");
+            sb.AppendLine(Terminal.Bold($"{section}", color) +
+                          Terminal.Dim($"  ({passed} pass, {checks.Count(c => c.Fail > 0)} fail, {unknown} unknown)", color));
+            foreach (var c in failed)
+            {
+                var list = findings[c.Definition.Id].ToList();
+                var fails = list.Count(f => f.Status == ResultStatus.Fail);
+                var mark = fails > 0 ? Terminal.Red("✗", color) : Terminal.Yellow("?", color);
+                sb.AppendLine($"  {mark} {c.Definition.Id} {Terminal.Severity(c.Definition.Severity, color)}{c.Definition.Title}" +
+                              Terminal.Dim(fails > 0 ? $"  {fails} finding{(fails == 1 ? "" : "s")}" : "", color));
+                foreach (var f in list)
+                {
+                    var where = f.Container is null ? f.Resource.ToString() : $"{f.Resource} [{f.Container.Name}]";
+                    var status = f.Status == ResultStatus.Fail ? Terminal.Severity(f.Severity, color) : f.Status.Text().ToUpperInvariant().PadRight(9);
+                    sb.AppendLine($"      {status}{where}");
+                    sb.AppendLine($"              {f.Message}");
+                    if (f.Source is { } src)
+                    {
+                        sb.AppendLine(Terminal.Dim($"              at {src.File}{(src.Line is { } l ? ":" + l : "")}", color));
+                    }
+                }
+            }
+
+            sb.AppendLine();
+        }
+
+        AppendSummary(sb, report, errors, color);
+        return sb.ToString();
+    }
+
+    private static void AppendSummary(StringBuilder sb, ScanReport report, IReadOnlyList<InputError> errors, bool color)
+    {
+        var s = report.Score;
+        var fails = report.Findings.Where(f => f.Status == ResultStatus.Fail).ToList();
+        sb.AppendLine(Terminal.Bold("Summary", color));
+        sb.AppendLine($"  Scanned      {report.ObjectCount} objects ({report.WorkloadCount} workloads) as {(report.Mode == SnapshotMode.Manifests ? "manifests" : $"cluster snapshot \"{report.Cluster.Name}\"")}");
+        var scoreText = s.Score is { } v ? $"{v:0.0} / 100, grade {s.Grade}" : "not scored (no decided units)";
+        var gradeColored = s.Grade switch
+        {
+            "A" or "B" => Terminal.Green(scoreText, color),
+            "C" or "D" => Terminal.Yellow(scoreText, color),
+            _ => Terminal.Red(scoreText, color),
+        };
+        sb.AppendLine($"  Score        {gradeColored}   (formula {s.FormulaVersion})");
+        sb.AppendLine($"  Coverage     {s.Coverage * 100:0.0}% of evaluation units decided; {report.Count(ResultStatus.Unknown)} unknown (data not available), {report.Count(ResultStatus.Manual)} manual");
+        if (s.Compliance is { } comp)
+        {
+            sb.AppendLine($"  Compliance   {s.FullyMetChecks} of {s.ScoredChecks} scored checks fully met ({comp:0.0}%)");
+        }
+
+        foreach (var cap in s.CapsApplied)
+        {
+            sb.AppendLine($"  Note         {cap}");
+        }
+
+        sb.AppendLine($"  Findings     {fails.Count(f => f.Severity == Severity.Critical)} critical, {fails.Count(f => f.Severity == Severity.High)} high, " +
+                      $"{fails.Count(f => f.Severity == Severity.Medium)} medium, {fails.Count(f => f.Severity == Severity.Low)} low");
+        sb.AppendLine($"  Units        {report.Count(ResultStatus.Pass)} pass, {report.Count(ResultStatus.Fail)} fail, {report.Count(ResultStatus.NotApplicable)} n/a, {report.Count(ResultStatus.Excluded)} excluded");
+        if (report.Mode == SnapshotMode.Manifests)
+        {
+            sb.AppendLine(Terminal.Dim("  Cluster-level checks (control plane, kubelet, versions) are Unknown for manifests: scan a ClusterSnapshot for those.", color));
+        }
+
+        if (errors.Count > 0)
+        {
+            sb.AppendLine(Terminal.Red($"  Input errors {errors.Count} (listed on standard error); exit code 2", color));
+        }
+
+        sb.AppendLine($"  Engine       {report.EngineVersion}, catalog {report.CatalogVersion}");
+    }
+}
