@@ -10,6 +10,7 @@ public sealed class KubeObject
 {
     private IReadOnlyDictionary<string, string>? _labels;
     private IReadOnlyDictionary<string, string>? _annotations;
+    private ResourceRef? _ref;
 
     public KubeObject(JsonElement json, SourceLocation? source)
     {
@@ -63,7 +64,8 @@ public sealed class KubeObject
     /// <summary>API group: "" for core (v1), otherwise the part before the slash.</summary>
     public string Group => ApiVersion.Contains('/') ? ApiVersion[..ApiVersion.IndexOf('/')] : "";
 
-    public ResourceRef Ref => new(ApiVersion, Kind, Namespace, Name);
+    /// <summary>Cached: every finding on this object shares one instance.</summary>
+    public ResourceRef Ref => _ref ??= new(ApiVersion, Kind, Namespace, Name);
 
     public IReadOnlyDictionary<string, string> Labels => _labels ??= ReadMap(Metadata.Get("labels"));
 
