@@ -77,7 +77,7 @@ internal static class BenchCommand
         {
             var options = new GeneratorOptions { Objects = size, Seed = seed, Indented = indented };
             var snapshot = EnsureSnapshot(outDir, options, out var genSeconds);
-            Console.Error.WriteLine($"[bench] {size:N0} objects: {snapshot.Path} ({snapshot.Bytes / 1e6:F1} MB)");
+            Console.Error.WriteLine($"[bench] {size:N0} objects: {snapshot.Path} ({snapshot.Bytes / (1024.0 * 1024):F1} MiB)");
             var runs = Variants.ToDictionary(v => v.Label, _ => new List<ChildRun>());
             for (var r = 0; r < repeat; r++)
             {
@@ -204,7 +204,7 @@ internal static class BenchCommand
 
         Line($"### Snapshots");
         sb.AppendLine();
-        Line($"| objects | JSON MB | bytes/object | pods | workload controllers | namespaces | nodes | RBAC objects | generated in |");
+        Line($"| objects | JSON MiB | bytes/object | pods | workload controllers | namespaces | nodes | RBAC objects | generated in |");
         Line($"|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
@@ -218,7 +218,7 @@ internal static class BenchCommand
         sb.AppendLine();
         Line($"### Time (ms, median)");
         sb.AppendLine();
-        Line($"| objects | JSON MB | parse cold | parse warm | load cold | load warm | eval cold | eval warm | eval objects/s (warm) | eval / parse (warm) | (load+eval) / parse (warm) | one-shot scan wall (cold) |");
+        Line($"| objects | JSON MiB | parse cold | parse warm | load cold | load warm | eval cold | eval warm | eval objects/s (warm) | eval / parse (warm) | (load+eval) / parse (warm) | one-shot scan wall (cold) |");
         Line($"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
@@ -233,13 +233,13 @@ internal static class BenchCommand
         sb.AppendLine();
         Line($"### Memory (MiB, median)");
         sb.AppendLine();
-        Line($"| objects | JSON MB | parse peak RSS | load peak RSS | scan peak RSS (load+eval) | eval-phase peak RSS | scan peak RSS / JSON | managed peak: parse / load / eval | retained after load | allocated: parse / load / eval | GCs gen0/1/2 (scan) |");
-        Line($"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Line($"| objects | JSON MiB | RSS before phase | parse peak RSS | load peak RSS | scan peak RSS (load+eval) | eval-phase peak RSS | scan peak RSS / JSON | managed peak: parse / load / eval | retained after load | allocated: parse / load / eval | GCs gen0/1/2 (scan) |");
+        Line($"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             var scanPeak = r.Median("eval-warm", x => x.PeakRssMb);
             var last = r.Last("eval-warm");
-            Line($"| {r.Snapshot.Objects:N0} | {Mb(r.Snapshot.Bytes)} | {r.Median("parse-warm", x => x.PeakRssMb):F0} | {r.Median("load-warm", x => x.PeakRssMb):F0} | " +
+            Line($"| {r.Snapshot.Objects:N0} | {Mb(r.Snapshot.Bytes)} | {r.Median("eval-warm", x => x.RssBeforePhaseMb):F0} | {r.Median("parse-warm", x => x.PeakRssMb):F0} | {r.Median("load-warm", x => x.PeakRssMb):F0} | " +
                  $"{scanPeak:F0} | {r.Median("eval-warm", x => x.PeakRssEvalMb):F0} | {scanPeak / (r.Snapshot.Bytes / (1024.0 * 1024)):F2} | " +
                  $"{r.Median("parse-warm", x => x.LoadPeakHeapMb):F0} / {r.Median("load-warm", x => x.LoadPeakHeapMb):F0} / {r.Median("eval-warm", x => x.EvalPeakHeapMb):F0} | " +
                  $"{r.Median("load-warm", x => x.RetainedMb):F0} | {r.Median("parse-warm", x => x.LoadAllocMb):F0} / {r.Median("load-warm", x => x.LoadAllocMb):F0} / {r.Median("eval-warm", x => x.EvalAllocMb):F1} | " +
@@ -273,13 +273,21 @@ internal static class BenchCommand
         }
 
         var big = results.MaxBy(r => r.Snapshot.Objects)!;
-        var ratio = big.Median("eval-warm", x => x.EvalMs) / big.Median("parse-warm", x => x.LoadMs);
-        var memRatio = big.Median("eval-warm", x => x.PeakRssMb) / (big.Snapshot.Bytes / (1024.0 * 1024));
+        var jsonMb = big.Snapshot.Bytes / (1024.0 * 1024);
+        var parseMs = big.Median("parse-warm", x => x.LoadMs);
+        var ratio = big.Median("eval-warm", x => x.EvalMs) / parseMs;
+        var scanRatio = (big.Median("eval-warm", x => x.LoadMs) + big.Median("eval-warm", x => x.EvalMs)) / parseMs;
+        var memRatio = big.Median("eval-warm", x => x.PeakRssMb) / jsonMb;
+        var baseline = big.Median("eval-warm", x => x.RssBeforePhaseMb);
+        var floorRatio = big.Median("parse-warm", x => x.PeakRssMb) / jsonMb;
         sb.AppendLine();
-        Line($"### PRODUCT.md §8 bars at {big.Snapshot.Objects:N0} objects (bars are for 50,000)");
+        Line($"### PRODUCT.md §8 bars at {big.Snapshot.Objects:N0} objects (bars are for 50,000; {big.Snapshot.Bytes / Math.Max(1, big.Snapshot.Objects):N0} bytes/object)");
         sb.AppendLine();
-        Line($"- evaluate / parse (warm): **{ratio:F2}** (bar ≤ 1.0) → {(ratio <= 1.0 ? "meets" : "misses")}");
-        Line($"- scan peak RSS / JSON size: **{memRatio:F2}** (bar ≤ 2.0) → {(memRatio <= 2.0 ? "meets" : "misses")}");
+        Line($"- Scanner.Evaluate / parse floor (warm): **{ratio:F2}** (bar ≤ 1.0) → {(ratio <= 1.0 ? "meets" : "misses")} with {checks.Count} check(s)");
+        Line($"- whole scan (InputLoader.Load + Evaluate) / parse floor (warm): **{scanRatio:F2}** (if the bar is read as the whole scan) → {(scanRatio <= 1.0 ? "meets" : "misses")}");
+        Line($"- scan peak RSS / JSON size: **{memRatio:F2}** (bar ≤ 2.0) → {(memRatio <= 2.0 ? "meets" : "misses")}; " +
+             $"{(big.Median("eval-warm", x => x.PeakRssMb) - baseline) / jsonMb:F2} without the {baseline:F0} MiB the process held before the phase");
+        Line($"- for scale, the parse floor alone peaks at **{floorRatio:F2}×** the JSON size ({(big.Median("parse-warm", x => x.PeakRssMb) - big.Median("parse-warm", x => x.RssBeforePhaseMb)) / jsonMb:F2}× without its baseline)");
         return sb.ToString();
     }
 }
