@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Text.Json;
+using KubeHardenPortal.ScanEngine.Evaluation;
+using KubeHardenPortal.ScanEngine.Loading;
+using KubeHardenPortal.ScanEngine.Model;
+
+namespace KubeHardenPortal.ScanEngine.Benchmarks.Measurement;
+
+/// <summary>What one child process measured; printed as one JSON line after <see cref="ChildCommand.ResultPrefix"/>.</summary>
+public sealed record ChildResult
+{
+    public string Phase { get; init; } = "";
+    public bool Warm { get; init; }
+    public long JsonBytes { get; init; }
+    public int Objects { get; init; }
+
+    /// <summary>Parse-only (phase parse) or InputLoader.Load (phases load and eval), in ms.</summary>
+    public double LoadMs { get; init; }
+    public double EvalMs { get; init; }
+
+    public double LoadAllocMb { get; init; }
+    public double EvalAllocMb { get; init; }
+    public double LoadPeakHeapMb { get; init; }
+    public double EvalPeakHeapMb { get; init; }
+
+    /// <summary>Live managed heap after a full GC with the loaded data (and the report) still referenced.</summary>
+    public double RetainedMb { get; init; }
+
+    public double RssStartMb { get; init; }
+    public double RssBeforePhaseMb { get; init; }
+
+    /// <summary>Peak RSS of the measured phase(s): VmHWM, reset after the warm-up when the kernel allows it.</summary>
+    public double PeakRssMb { get; init; }
+    public double PeakRssLoadMb { get; init; }
+    public double PeakRssEvalMb { get; init; }
+    public bool PeakResetWorked { get; init; }
+
+    public int Gen0 { get; init; }
+    public int Gen1 { get; init; }
+    public int Gen2 { get; init; }
+
+    public int LoadErrors { get; init; }
+    public int Workloads { get; init; }
+    public int Checks { get; init; }
+    public int Findings { get; init; }
+    public int FailFindings { get; init; }
+    public double? Score { get; init; }
+    public string? Grade { get; init; }
+    public long Checksum { get; init; }
+}
+
+/// <summary>
+/// Runs one measurement in this (fresh) process: <c>child --phase parse|load|eval --file F [--warmup SMALL]</c>.
+/// With --warmup the same code runs three times on the small snapshot first, so JIT/tiering is not in the numbers.
+/// </summary>
+internal static class ChildCommand
+{
+    public const string ResultPrefix = "KHP-BENCH-RESULT ";
+
+    public static readonly ScanOptions Options = new() { Now = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero) };
+
+    public static int Run(string[] args)
+    {
+        var rssStart = ProcessMemory.RssMb();
+        string? phase = null, file = null, warmup = null;
+        for (var i = 0; i < args.Length - 1; i += 2)
+        {
+            switch (args[i])
+            {
+                case "--phase": phase = args[i + 1]; break;
+                case "--file": file = args[i + 1]; break;
+                case "--warmup": warmup = args[i + 1]; break;
+                default: throw new ArgumentException($"unknown child option {args[i]}");
+            }
+        }
+
+        if (phase is not ("parse" or "load" or "eval") || file is null)
+        {
+            Console.Error.WriteLine("usage: child --phase parse|load|eval --file FILE [--warmup SMALL_FILE]");
+            return 2;
+        }
+
+        if (warmup is not null)
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                RunOnce(phase, warmup);
+                Thread.Sleep(150); // let tiered compilation promote the hot methods between rounds
+            }
+        }
+
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var result = Measure(phase, file) with { Warm = warmup is not null, RssStartMb = rssStart };
+        Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(result));
+        return 0;
+    }
+
+    private static long RunOnce(string phase, string file)
+    {
+        if (phase == "parse")
+        {
+            var (doc, sum) = ParseFloor.ReadParseTouch(file);
+            doc.Dispose();
+            return sum;
+        }
+
+        using var loaded = new InputLoader().Load([file]);
+        if (phase == "eval")
+        {
+            return Scanner.Evaluate(loaded.Snapshot, Options).Findings.Count;
+        }
+
+        return loaded.Snapshot.Objects.Count;
+    }
+
+    private static ChildResult Measure(string phase, string file)
+    {
+        var jsonBytes = new FileInfo(file).Length;
+        var rssBefore = ProcessMemory.RssMb();
+        var reset = ProcessMemory.ResetPeak();
+        var (g0, g1, g2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+
+        // Phase 1: parse floor or full load.
+        var alloc0 = GC.GetTotalAllocatedBytes(precise: true);
+        var sampler = new HeapSampler();
+        var sw = Stopwatch.StartNew();
+        JsonDocument? parsed = null;
+        LoadResult? loaded = null;
+        long checksum;
+        int objects;
+        if (phase == "parse")
+        {
+            (parsed, checksum) = ParseFloor.ReadParseTouch(file);
+            objects = parsed.RootElement.GetProperty("objects").GetArrayLength();
+        }
+        else
+        {
+            loaded = new InputLoader().Load([file]);
+            objects = loaded.Snapshot.Objects.Count;
+            checksum = objects;
+        }
+
+        sw.Stop();
+        sampler.Stop();
+        var loadMs = sw.Elapsed.TotalMilliseconds;
+        var loadAlloc = Mb(GC.GetTotalAllocatedBytes(precise: true) - alloc0);
+        var loadPeakHeap = sampler.PeakMb;
+        var peakRssLoad = ProcessMemory.PeakRssMb();
+
+        // Phase 2: evaluation over the loaded snapshot.
+        ScanReport? report = null;
+        double evalMs = 0, evalAlloc = 0, evalPeakHeap = 0, peakRssEval = 0;
+        if (phase == "eval")
+        {
+            var resetEval = ProcessMemory.ResetPeak();
+            var alloc1 = GC.GetTotalAllocatedBytes(precise: true);
+            var evalSampler = new HeapSampler();
+            sw.Restart();
+            report = Scanner.Evaluate(loaded!.Snapshot, Options);
+            sw.Stop();
+            evalSampler.Stop();
+            evalMs = sw.Elapsed.TotalMilliseconds;
+            evalAlloc = Mb(GC.GetTotalAllocatedBytes(precise: true) - alloc1);
+            evalPeakHeap = evalSampler.PeakMb;
+            peakRssEval = resetEval ? ProcessMemory.PeakRssMb() : 0;
+        }
+
+        var peakRss = Math.Max(peakRssLoad, ProcessMemory.PeakRssMb());
+        var gcs = (GC.CollectionCount(0) - g0, GC.CollectionCount(1) - g1, GC.CollectionCount(2) - g2);
+        var retained = Mb(GC.GetTotalMemory(forceFullCollection: true));
+        GC.KeepAlive(parsed);
+        GC.KeepAlive(loaded);
+
+        var result = new ChildResult
+        {
+            Phase = phase,
+            JsonBytes = jsonBytes,
+            Objects = objects,
+            LoadMs = loadMs,
+            EvalMs = evalMs,
+            LoadAllocMb = loadAlloc,
+            EvalAllocMb = evalAlloc,
+            LoadPeakHeapMb = loadPeakHeap,
+            EvalPeakHeapMb = evalPeakHeap,
+            RetainedMb = retained,
+            RssBeforePhaseMb = rssBefore,
+            PeakRssMb = peakRss,
+            PeakRssLoadMb = peakRssLoad,
+            PeakRssEvalMb = peakRssEval,
+            PeakResetWorked = reset,
+            Gen0 = gcs.Item1,
+            Gen1 = gcs.Item2,
+            Gen2 = gcs.Item3,
+            LoadErrors = loaded?.Errors.Count ?? 0,
+            Workloads = report?.WorkloadCount ?? 0,
+            Checks = report?.Checks.Count ?? 0,
+            Findings = report?.Findings.Count ?? 0,
+            FailFindings = report?.Findings.Count(f => f.Status == ResultStatus.Fail) ?? 0,
+            Score = report?.Score.Score,
+            Grade = report?.Score.Grade,
+            Checksum = checksum,
+        };
+        parsed?.Dispose();
+        loaded?.Dispose();
+        return result;
+    }
+
+    private static double Mb(long bytes) => bytes / (1024.0 * 1024);
+}
