@@ -37,4 +37,39 @@ public sealed record ScanOptions
     public int MaxDegreeOfParallelism { get; init; }
 
     public bool IsExcluded(string? ns) => ns is not null && ExcludedNamespaces.Contains(ns);
+
+    // --- Logging, Upgrade and Images checks (KH-LOG/UPG/IMG) ---
+
+    /// <summary>KH-LOG-002: minimum --audit-log-maxage (days), --audit-log-maxbackup (files), --audit-log-maxsize (MB).</summary>
+    public int AuditLogMinAgeDays { get; init; } = 30;
+
+    public int AuditLogMinBackups { get; init; } = 10;
+
+    public int AuditLogMinSizeMb { get; init; } = 100;
+
+    /// <summary>KH-LOG-004: the tenant's own log-shipping agent images (globs over the canonical repository, e.g. "registry.example.org/obs/*").</summary>
+    public IReadOnlyList<string> LogAgentImagePatterns { get; init; } = [];
+
+    /// <summary>KH-LOG-004: the tenant's own runtime-security sensor images (globs over the canonical repository).</summary>
+    public IReadOnlyList<string> RuntimeSensorImagePatterns { get; init; } = [];
+
+    /// <summary>KH-UPG-001/002: the release table maintained by the portal; null uses the engine's embedded table.</summary>
+    public KubernetesReleaseTable? KubernetesReleases { get; init; }
+
+    /// <summary>KH-UPG-001: a patch level more than this many releases behind the newest patch of its minor fails.</summary>
+    public int PatchLagMaxReleases { get; init; } = 2;
+
+    /// <summary>KH-UPG-001: a patch level behind a newest patch that has been out for more than this many days fails.</summary>
+    public int PatchLagMaxDays { get; init; } = 60;
+
+    /// <summary>KH-IMG-003: days a fixable Critical vulnerability may stay unpatched after publication.</summary>
+    public int VulnerabilityFixSlaDays { get; init; } = 15;
+
+    /// <summary>KH-IMG-003: a scanner report older than this many days does not count (Unknown).</summary>
+    public int VulnerabilityScanMaxAgeDays { get; init; } = 7;
+
+    /// <summary>KH-IMG-003: optional ceilings on the report's Critical / High counts (null: no ceiling).</summary>
+    public int? MaxCriticalVulnerabilities { get; init; }
+
+    public int? MaxHighVulnerabilities { get; init; }
 }

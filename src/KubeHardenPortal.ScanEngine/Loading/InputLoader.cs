@@ -429,8 +429,9 @@ public sealed class InputLoader(LoadLimits? limits = null)
         }
 
         var metadata = e.Get("metadata");
-        if (metadata.ValueKind != JsonValueKind.Object ||
-            (metadata.Get("name").ValueKind != JsonValueKind.String && metadata.Get("generateName").ValueKind != JsonValueKind.String))
+        if ((metadata.ValueKind != JsonValueKind.Object ||
+             (metadata.Get("name").ValueKind != JsonValueKind.String && metadata.Get("generateName").ValueKind != JsonValueKind.String)) &&
+            !IsAuditPolicy(e))
         {
             state.Errors.Add(new InputError(path, line,
                 $"{kind.Str() ?? defaultKind} has no metadata.name; cannot identify the object"));
@@ -445,6 +446,10 @@ public sealed class InputLoader(LoadLimits? limits = null)
 
         state.Objects.Add(obj);
     }
+
+    /// <summary>An API server audit policy file (KH-LOG-003): a config document that normally carries no metadata.</summary>
+    private static bool IsAuditPolicy(JsonElement e) =>
+        e.Str("kind") == "Policy" && e.Str("apiVersion") is { } v && v.StartsWith("audit.k8s.io/", StringComparison.Ordinal);
 
     private static KubeObject KubeObjectWithDefaults(JsonElement e, string path, int line, string? kind, string? apiVersion)
     {

@@ -52,4 +52,14 @@ public sealed record CheckDefinition
 }
 
 /// <summary>A guide recommendation the API cannot prove; tracked as an attestation (CATALOG.md §9).</summary>
-public sealed record ManualControl(string Id, string Recommendation, string WhyNotAutomatic, string Evidence, string ReviewCadence);
+public sealed record ManualControl(string Id, string Recommendation, string WhyNotAutomatic, string Evidence, string ReviewCadence)
+{
+    /// <summary>Short name for lists (the attestation queue).</summary>
+    public string Title { get; init; } = "";
+
+    /// <summary>The guide section the recommendation belongs to (one of <see cref="GuideSections.All"/>).</summary>
+    public string Section { get; init; } = "";
+
+    /// <summary>Automated checks whose results are supporting evidence (never the verdict).</summary>
+    public IReadOnlyList<string> RelatedChecks { get; init; } = [];
+}

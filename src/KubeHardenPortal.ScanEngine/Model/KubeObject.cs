@@ -21,15 +21,17 @@ public sealed class KubeObject
         Metadata = json.Get("metadata");
         Name = Metadata.Str("name") ?? Metadata.Str("generateName") ?? "";
         var ns = Metadata.Str("namespace");
+        // audit.k8s.io documents are API server config files, never namespaced objects.
+        var clusterScoped = ClusterScopedKinds.Contains(Kind) || ApiVersion.StartsWith("audit.k8s.io/", StringComparison.Ordinal);
         if (string.IsNullOrEmpty(ns))
         {
             // Manifests often omit the namespace; the API server would place a namespaced object in "default".
-            NamespaceImplicit = !ClusterScopedKinds.Contains(Kind);
+            NamespaceImplicit = !clusterScoped;
             Namespace = NamespaceImplicit ? "default" : null;
         }
         else
         {
-            Namespace = ClusterScopedKinds.Contains(Kind) ? null : ns;
+            Namespace = clusterScoped ? null : ns;
         }
         Uid = Metadata.Str("uid");
     }

@@ -9,6 +9,7 @@ namespace KubeHardenPortal.ScanEngine.Tests.Checks;
 /// The one harness for every check fixture. The file name prefix is the assertion:
 /// pass.* (no failure, at least one Pass), fail.* (at least one failure), unknown.* (Unknown, never Pass or Fail),
 /// na.* (NotApplicable only), manual.* (Manual). Run one check with: dotnet test --filter "DisplayName~KH-POD-001".
+/// Optional sidecars: NAME.expected.json (exact failures) and NAME.options.json (tenant ScanOptions for the fixture).
 /// </summary>
 public sealed class CheckFixtureTests
 {
@@ -25,7 +26,7 @@ public sealed class CheckFixtureTests
 
             foreach (var file in Directory.EnumerateFiles(Path.Combine(folder, "fixtures")).Order(StringComparer.Ordinal))
             {
-                if (!file.EndsWith(".expected.json", StringComparison.Ordinal))
+                if (!file.EndsWith(".expected.json", StringComparison.Ordinal) && !file.EndsWith(".options.json", StringComparison.Ordinal))
                 {
                     data.Add(check.Definition.Id, Path.GetFileName(file));
                 }
@@ -41,7 +42,7 @@ public sealed class CheckFixtureTests
     {
         var check = CheckCatalog.Find(checkId)!;
         var path = Path.Combine(Repo.CheckFolder(check.GetType())!, "fixtures", fixture);
-        var report = Scan.Files([path], checkId);
+        var report = Scan.Files([path], checkId, FixtureOptions.For(path));
         var summary = report.Checks.Single();
         var failures = report.Failures(checkId).ToList();
         var describe = $"{fixture}: pass={summary.Pass} fail={summary.Fail} unknown={summary.Unknown} " +
