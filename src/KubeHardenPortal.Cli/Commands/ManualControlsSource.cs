@@ -1,3 +1,4 @@
+using KubeHardenPortal.ScanEngine.Checks;
 using KubeHardenPortal.ScanEngine.Model;
 
 namespace KubeHardenPortal.Cli.Commands;
@@ -5,5 +6,5 @@ namespace KubeHardenPortal.Cli.Commands;
 /// <summary>The manual (attestation) controls of CATALOG.md §9, as the engine lists them.</summary>
 internal static class ManualControlsSource
 {
-    public static IReadOnlyList<ManualControl> All => [];
+    public static IReadOnlyList<ManualControl> All => ManualControls.All;
 }
