@@ -8,6 +8,7 @@ namespace KubeHardenPortal.ScanEngine.Checks.Auth;
 public sealed class SecretsReadAccess : RbacPermissionCheck
 {
     private static readonly PermissionProbe Read = new("secrets-read", ["get", "list", "watch"], "", "secrets");
+    private static readonly PermissionProbe CreatePods = new("pods-create", ["create"], "", "pods");
 
     public override CheckDefinition Definition { get; } = new()
     {
@@ -52,6 +53,12 @@ public sealed class SecretsReadAccess : RbacPermissionCheck
         else if (m.Verbs.Any(v => v is "list" or "watch"))
         {
             note = "list/watch return every Secret in scope with its data";
+        }
+
+        // Creating pods also reads Secrets indirectly (mount them); KH-AUTH-012 scores that path, this links it.
+        if (access.Allows(CreatePods).Any)
+        {
+            note = (note is null ? "" : note + "; ") + "it can also create pods here and mount any Secret (see KH-AUTH-012)";
         }
 
         yield return new PermissionFinding("secrets", severity, $"read Secrets ({Verbs(m)})", m.Rules, note);
