@@ -306,8 +306,11 @@ public sealed class RbacEngine
     }
 
     /// <summary>
-    /// For ClusterRoles named like a baseline role: the API server's reconciler adds missing baseline rules back at
-    /// start-up unless autoupdate is "false" (so they count), and everything beyond the baseline is the residual.
+    /// For ClusterRoles named like a baseline role, everything beyond the baseline is the residual. In manifests, a
+    /// baseline-named role also keeps the baseline rules: applied to a cluster, the API server's reconciler adds them
+    /// back at start-up unless autoupdate is "false". A cluster snapshot shows the reconciled result already, and
+    /// its stored rules are what the authorizer uses (the baseline is a union over minors, so adding it there could
+    /// invent rules an older cluster does not have).
     /// </summary>
     private void ApplyBaseline(BootstrapPolicy policy)
     {
@@ -318,7 +321,7 @@ public sealed class RbacEngine
                 continue;
             }
 
-            if (role.Object is not null &&
+            if (!IsClusterSnapshot && role.Object is not null &&
                 !(role.Object.Annotations.TryGetValue(BootstrapPolicy.AutoUpdateAnnotation, out var a) && a == "false"))
             {
                 var rules = role.Rules.ToList();

@@ -59,6 +59,9 @@ public sealed class LegacyServiceAccountTokens : Check
 
         var rbac = context.Rbac;
         var saComplete = !context.IsManifestScan && context.Snapshot.IsComplete("serviceaccounts");
+        var accounts = saComplete
+            ? context.OfKind("ServiceAccount").Select(a => (a.Namespace ?? "", a.Name)).ToHashSet()
+            : [];
         foreach (var secret in tokens)
         {
             if (secret.Labels.ContainsKey(InvalidSinceLabel))
@@ -78,7 +81,7 @@ public sealed class LegacyServiceAccountTokens : Check
             var grants = rbac.GrantsForServiceAccount(ns, sa)
                 .Where(g => g.Rules.Count > 0 && !g.Binding.IsBootstrapSubject(g.Subject))
                 .ToList();
-            var saExists = !saComplete || context.Find("ServiceAccount", ns, sa) is not null;
+            var saExists = !saComplete || accounts.Contains((ns, sa));
 
             Severity severity;
             string rbacText;
