@@ -36,6 +36,12 @@ public sealed record ScanOptions
     /// <summary>Parallelism of check evaluation; 0 means one per core.</summary>
     public int MaxDegreeOfParallelism { get; init; }
 
+    /// <summary>
+    /// KH-AUTH-009: namespace labels ("key=value") that mark a namespace as production (exec findings there are High).
+    /// </summary>
+    public IReadOnlyList<string> ProductionNamespaceLabels { get; init; } =
+        ["environment=production", "environment=prod", "env=production", "env=prod"];
+
     public bool IsExcluded(string? ns) => ns is not null && ExcludedNamespaces.Contains(ns);
 
     // --- Logging, Upgrade and Images checks (KH-LOG/UPG/IMG) ---

@@ -1,0 +1,119 @@
+using KubeHardenPortal.ScanEngine.Evaluation;
+using KubeHardenPortal.ScanEngine.Evaluation.Rbac;
+using KubeHardenPortal.ScanEngine.Model;
+
+namespace KubeHardenPortal.ScanEngine.Checks.Auth;
+
+/// <summary>KH-AUTH-009: exec / attach / port-forward permissions minimised (CATALOG.md §4).</summary>
+public sealed class PodExecPermissions : RbacPermissionCheck
+{
+    /// <summary>The 1.35 gate that makes WebSocket upgrades to exec/attach/portforward also require create.</summary>
+    public const string WebsocketGate = "AuthorizePodWebsocketUpgradeCreatePermission";
+
+    private static readonly string[] Subresources = ["exec", "attach", "portforward"];
+
+    private static readonly PermissionProbe EphemeralContainers =
+        new("ephemeralcontainers", ["patch", "update"], "", "pods", "ephemeralcontainers");
+
+    public override CheckDefinition Definition { get; } = new()
+    {
+        Id = "KH-AUTH-009",
+        Title = "exec / attach / port-forward permissions minimised",
+        Severity = Severity.Medium,
+        Section = GuideSections.Authentication,
+        GuideReference = "Authentication and authorization → RBAC; Audit logging → Threat detection (exec into pods is a detection signal)",
+        Target = CheckTarget.Rbac,
+        Rationale = "exec and attach run commands inside running containers, with the container's service account token, " +
+                    "mounted Secrets and network position; port-forward reaches ports the network policy would block. " +
+                    "Adding an ephemeral container (kubectl debug) does the same. Before Kubernetes 1.35 the WebSocket " +
+                    "upgrade used by kubectl was authorised with get, so get on these subresources is enough there.",
+        Remediation = "Remove exec, attach and port-forward from day-to-day roles (including bindings to the built-in " +
+                      "admin and edit roles) and grant them through a separate, time-bound role; break-glass groups get an " +
+                      "exception with an expiry.",
+        FixYaml = """
+            rules:
+            - apiGroups: [""]
+              resources: ["pods", "pods/log"]
+              verbs: ["get", "list", "watch"]
+            """,
+        References = new(["C-0002", "C-0063"],
+            ["clusterrolePodExecAttach", "rolePodExecAttach", "clusterrolebindingPodExecAttach", "rolebindingClusterRolePodExecAttach", "rolebindingRolePodExecAttach"],
+            null, []),
+        Collectors = ['c', 'd', 'f'],
+    };
+
+    private sealed record State(bool GetCounts, string GetReason, IReadOnlySet<string> Production, IReadOnlyList<PermissionProbe> Probes);
+
+    protected override object? Prepare(ScanContext context)
+    {
+        var version = AuthFacts.Version(context);
+        var gate = AuthFacts.ApiServerFeatureGate(context, WebsocketGate);
+        var (getCounts, reason) = version is null ? (true, "cluster version unknown: get counted as for clusters before 1.35")
+            : !version.Value.AtLeast(1, 35) ? (true, $"on {version} the WebSocket upgrade is authorised with get")
+            : gate == false ? (true, $"feature gate {WebsocketGate} is disabled: get is enough")
+            : (false, "");
+        var verbs = getCounts ? (string[])["create", "get"] : ["create"];
+        var probes = Subresources.Select(s => new PermissionProbe(s, verbs, "", "pods", s)).ToList();
+        return new State(getCounts, reason, AuthFacts.ProductionNamespaces(context), probes);
+    }
+
+    protected override IEnumerable<PermissionFinding> Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role)
+    {
+        var s = (State)state!;
+        var parts = new List<string>();
+        var matches = new List<RuleMatch>();
+        var namedOnly = true;
+        var createSeen = false;
+        foreach (var probe in s.Probes)
+        {
+            var m = access.Allows(probe);
+            if (!m.Any)
+            {
+                continue;
+            }
+
+            parts.Add($"{string.Join('/', m.Verbs)} pods/{probe.Subresource}");
+            matches.AddRange(m.Rules);
+            namedOnly &= m.NamedOnly;
+            createSeen |= m.Verbs.Contains("create");
+        }
+
+        var eph = access.Allows(EphemeralContainers);
+        if (eph.Any)
+        {
+            parts.Add($"{string.Join('/', eph.Verbs)} pods/ephemeralcontainers (kubectl debug, bounded by Pod Security Admission)");
+            matches.AddRange(eph.Rules);
+            namedOnly &= eph.NamedOnly;
+            createSeen = true;
+        }
+
+        if (parts.Count == 0)
+        {
+            yield break;
+        }
+
+        var production = access.IsCluster
+            ? s.Production.Count > 0
+            : access.Namespace is not null && s.Production.Contains(access.Namespace);
+        var severity = production ? Severity.High : Severity.Medium;
+        var notes = new List<string>();
+        if (production)
+        {
+            notes.Add(access.IsCluster ? "includes production namespaces" : "production namespace");
+        }
+
+        if (!createSeen)
+        {
+            notes.Add(s.GetReason);
+        }
+
+        if (namedOnly)
+        {
+            severity = AuthFacts.Lower(severity);
+            notes.Add("limited to named pods: " + string.Join(", ", matches.SelectMany(m => m.Rule.ResourceNames).Distinct(StringComparer.Ordinal)));
+        }
+
+        yield return new PermissionFinding("exec", severity, "run code in containers (" + string.Join("; ", parts) + ")",
+            matches.DistinctBy(m => m.Rule).ToList(), notes.Count == 0 ? null : string.Join("; ", notes));
+    }
+}

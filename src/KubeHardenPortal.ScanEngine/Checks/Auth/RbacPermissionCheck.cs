@@ -1,0 +1,196 @@
+using System.Text;
+using KubeHardenPortal.ScanEngine.Evaluation;
+using KubeHardenPortal.ScanEngine.Evaluation.Rbac;
+using KubeHardenPortal.ScanEngine.Model;
+
+namespace KubeHardenPortal.ScanEngine.Checks.Auth;
+
+/// <summary>One dangerous permission found in a grant (or in an unbound role).</summary>
+/// <param name="Key">Stable id of the permission within the check (goes into the fingerprint with the subject).</param>
+/// <param name="What">What it allows, as a verb phrase, e.g. "read Secrets (get, list)".</param>
+/// <param name="Rules">The rules that grant it (evidence).</param>
+/// <param name="Note">Extra context appended to the message.</param>
+public sealed record PermissionFinding(string Key, Severity Severity, string What, IReadOnlyList<RuleMatch> Rules, string? Note = null);
+
+/// <summary>
+/// Shared shape of the per-subject RBAC permission checks (KH-AUTH-006, 008, 009, 010, 012), CATALOG.md §4.
+/// <list type="bullet">
+/// <item>One unit per binding: a finding per (subject, permission), attributed to the binding that grants it
+/// (the object a person can fix), with the role, rule and scope in the message and evidence, and the subject in
+/// the fingerprint key.</item>
+/// <item>One unit per role no binding references. In manifests (or when bindings were not fully collected) such a
+/// role may be bound elsewhere: a dangerous one is reported on the role at the normal severity ("no binding in the
+/// scanned input; granted to whoever is bound to it"). In a cluster snapshot with all bindings collected it is
+/// only a Low "latent" finding.</item>
+/// <item>A binding whose role is not in the input is Unknown in manifests (not a failure); in a complete cluster
+/// snapshot a binding to a missing role grants nothing (NotApplicable).</item>
+/// <item>Bootstrap objects whose content matches the upstream baseline are NotApplicable; only extra subjects and
+/// rules beyond the baseline are evaluated. Subjects in system:masters are skipped: they are authorised before
+/// RBAC, so a binding adds nothing for them.</item>
+/// </list>
+/// </summary>
+public abstract class RbacPermissionCheck : Check
+{
+    public const string UnboundReason = "no binding in the scanned input; granted to whoever is bound to it";
+    public const string LatentReason = "latent: no binding references it; it would grant this to whoever is bound to it";
+
+    public sealed override void Evaluate(ScanContext context, CheckResults results)
+    {
+        var rbac = context.Rbac;
+        if (rbac.IsClusterSnapshot && rbac.MissingResources.Count > 0)
+        {
+            results.Unknown(context.ClusterRef,
+                $"RBAC not fully collected ({string.Join(", ", rbac.MissingResources)}): grants through the missing objects are not evaluated");
+        }
+
+        var state = Prepare(context);
+        foreach (var binding in rbac.Bindings)
+        {
+            EvaluateBinding(context, state, binding, results);
+        }
+
+        foreach (var role in rbac.Roles)
+        {
+            if (role.Object is not null && !role.IsBound)
+            {
+                EvaluateUnboundRole(context, state, role, results);
+            }
+        }
+
+        EvaluateMore(context, results);
+    }
+
+    /// <summary>Per-scan facts the check needs (computed once, before the units).</summary>
+    protected virtual object? Prepare(ScanContext context) => null;
+
+    /// <summary>Units beyond bindings and roles (e.g. the EKS aws-auth ConfigMap for KH-AUTH-006).</summary>
+    protected virtual void EvaluateMore(ScanContext context, CheckResults results)
+    {
+    }
+
+    /// <summary>
+    /// The dangerous permissions in <paramref name="access"/>. <paramref name="subject"/> is null for an unbound
+    /// role (whoever will be bound to it).
+    /// </summary>
+    protected abstract IEnumerable<PermissionFinding> Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role);
+
+    /// <summary>
+    /// A reason when this grant is scored by another check instead ("linked, not double-scored"), e.g. KH-AUTH-010
+    /// for subjects that are already admin-equivalent (KH-AUTH-006).
+    /// </summary>
+    protected virtual string? ScoredElsewhere(ScanContext context, RbacAccess access, RbacSubject? subject, RbacRole role) => null;
+
+    private void EvaluateBinding(ScanContext context, object? state, RbacBinding binding, CheckResults results)
+    {
+        if (binding.Subjects.Count == 0)
+        {
+            results.NotApplicable(binding.Object, $"{binding.Display} has no subjects: it grants nothing");
+            return;
+        }
+
+        switch (binding.Resolution)
+        {
+            case RoleResolution.Invalid:
+                results.NotApplicable(binding.Object, $"{binding.Display} references {binding.RoleDisplay}, which it cannot bind: it grants nothing");
+                return;
+            case RoleResolution.Missing:
+                results.NotApplicable(binding.Object, $"{binding.RoleDisplay} does not exist in the cluster: {binding.Display} grants nothing");
+                return;
+            case RoleResolution.NotInInput:
+                results.Unknown(binding.Object.Ref,
+                    $"{binding.RoleDisplay} referenced by {binding.Display} is not in the scanned input, so what it grants is unknown",
+                    binding.Object.Source);
+                return;
+        }
+
+        if (binding.IsFullyBootstrap)
+        {
+            results.NotApplicable(binding.Object, $"{binding.Display} is bootstrap policy whose content matches the upstream baseline");
+            return;
+        }
+
+        var unit = results.Begin(binding.Object);
+        var linked = new List<string>();
+        foreach (var grant in context.Rbac.Grants(binding))
+        {
+            var subject = grant.Subject;
+            if (subject.IsMasters || grant.Rules.Count == 0)
+            {
+                continue;
+            }
+
+            if (ScoredElsewhere(context, grant.Access, subject, grant.Role) is { } why)
+            {
+                linked.Add($"{subject.Display}: {why}");
+                continue;
+            }
+
+            var beyond = binding.IsBootstrapSubject(subject) ? " (beyond the upstream bootstrap policy)" : "";
+            foreach (var f in Assess(context, state, grant.Access, subject, grant.Role))
+            {
+                var message = $"{subject.Display} can {f.What} {grant.Access.ScopeText} via {grant.Role.Display}{beyond} {Where(f.Rules)}" +
+                              (f.Note is null ? "" : "; " + f.Note);
+                unit.Fail(message, $"subjects[{subject.Index}]", Evidence(grant.Role, f.Rules), severity: f.Severity,
+                    key: subject.Key + "|" + f.Key);
+            }
+        }
+
+        if (!unit.HasFailures && linked.Count > 0)
+        {
+            unit.NotApplicable(string.Join("; ", linked));
+        }
+    }
+
+    private void EvaluateUnboundRole(ScanContext context, object? state, RbacRole role, CheckResults results)
+    {
+        var rules = role.OwnEvaluatedRules;
+        if (rules.Count == 0 && role.Bootstrap != BootstrapStatus.None)
+        {
+            results.NotApplicable(role.Object!, $"{role.Display} is bootstrap policy whose content matches the upstream baseline");
+            return;
+        }
+
+        var access = new RbacAccess(rules, role.IsClusterRole, role.Namespace);
+        var unit = results.Begin(role.Object!);
+        if (ScoredElsewhere(context, access, null, role) is { } why)
+        {
+            unit.NotApplicable(why);
+            return;
+        }
+
+        var latent = context.Rbac.BindingsComplete;
+        foreach (var f in Assess(context, state, access, null, role))
+        {
+            var scope = role.IsClusterRole ? "wherever it is bound" : access.ScopeText;
+            var message = $"{role.Display} {Where(f.Rules)} lets its subjects {f.What} {scope}" +
+                          (f.Note is null ? "" : "; " + f.Note) + " — " + (latent ? LatentReason : UnboundReason);
+            var first = f.Rules.Select(r => r.Rule.Path).FirstOrDefault(p => p is not null);
+            unit.Fail(message, first, Evidence(role, f.Rules), severity: latent ? Severity.Low : f.Severity, key: f.Key);
+        }
+    }
+
+    /// <summary>"(rules[0], rules[2])" naming the granting rules.</summary>
+    protected static string Where(IReadOnlyList<RuleMatch> rules) =>
+        rules.Count == 0 ? "" : "(" + string.Join(", ", rules.Select(r => r.Rule.Locator).Distinct(StringComparer.Ordinal)) + ")";
+
+    /// <summary>Evidence value: the role and the granting rules.</summary>
+    protected static string Evidence(RbacRole role, IReadOnlyList<RuleMatch> rules)
+    {
+        var sb = new StringBuilder(role.Display);
+        foreach (var r in rules.Take(4))
+        {
+            sb.Append("; ").Append(r.Rule.Locator).Append(": ").Append(r.Rule);
+        }
+
+        if (rules.Count > 4)
+        {
+            sb.Append("; …");
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>"get, list" or "get, list on orders-db" for named-only grants.</summary>
+    protected static string Verbs(PermissionMatch m) =>
+        string.Join(", ", m.Verbs) + (m.NamedOnly ? " on named objects: " + string.Join(", ", m.ResourceNames) : "");
+}

@@ -1,0 +1,293 @@
+using System.Text.Json;
+using KubeHardenPortal.ScanEngine.Model;
+
+namespace KubeHardenPortal.ScanEngine.Evaluation.Rbac;
+
+/// <summary>Whether an RBAC object belongs to the upstream bootstrap policy (CATALOG.md §1.9 rule 5).</summary>
+public enum BootstrapStatus
+{
+    /// <summary>A user- or add-on-created object: evaluated in full.</summary>
+    None,
+
+    /// <summary>
+    /// Carries rbac.authorization.kubernetes.io/autoupdate=true and is in the shipped baseline: only content beyond
+    /// the baseline (extra rules, extra subjects) is evaluated.
+    /// </summary>
+    Baseline,
+
+    /// <summary>
+    /// Carries the autoupdate annotation and a "system:" name, but the shipped baseline does not describe it
+    /// (controller roles, kube-dns...): its rules are trusted, and for bindings only subjects that are system
+    /// identities (kube-system service accounts, "system:" users and groups other than the everyone-groups).
+    /// </summary>
+    Unverified,
+
+    /// <summary>A baseline ClusterRole that is not in the input (manifests): every cluster has it, so bindings to it resolve.</summary>
+    Virtual,
+}
+
+/// <summary>How a binding's roleRef resolved.</summary>
+public enum RoleResolution
+{
+    Resolved,
+
+    /// <summary>The role is not in the input and the input cannot prove it does not exist (manifests, partial collection).</summary>
+    NotInInput,
+
+    /// <summary>RBAC was fully collected and the role does not exist: the binding grants nothing.</summary>
+    Missing,
+
+    /// <summary>The roleRef is invalid (e.g. a ClusterRoleBinding to a Role): the binding grants nothing.</summary>
+    Invalid,
+}
+
+/// <summary>A subject of a binding, normalised ("User system:serviceaccount:ns:name" is that service account).</summary>
+public sealed class RbacSubject
+{
+    private const string SaUserPrefix = "system:serviceaccount:";
+
+    internal RbacSubject(string kind, string name, string? ns, int index)
+    {
+        Kind = kind;
+        Name = name;
+        Index = index;
+        if (kind == "ServiceAccount")
+        {
+            Namespace = ns ?? "";
+            IsServiceAccount = true;
+        }
+        else if (kind == "User" && name.StartsWith(SaUserPrefix, StringComparison.Ordinal) &&
+                 name[SaUserPrefix.Length..].Split(':') is [{ Length: > 0 } saNs, { Length: > 0 } saName])
+        {
+            IsServiceAccount = true;
+            Namespace = saNs;
+            ServiceAccountName = saName;
+        }
+
+        if (IsServiceAccount)
+        {
+            ServiceAccountName ??= name;
+        }
+    }
+
+    /// <summary>User, Group or ServiceAccount as written in the binding.</summary>
+    public string Kind { get; }
+
+    public string Name { get; }
+
+    /// <summary>Service accounts only: the account's namespace (a RoleBinding's own namespace when omitted).</summary>
+    public string? Namespace { get; }
+
+    /// <summary>Position in the binding's subjects list.</summary>
+    public int Index { get; }
+
+    public bool IsServiceAccount { get; }
+
+    public string? ServiceAccountName { get; }
+
+    public bool IsUser => Kind == "User" && !IsServiceAccount;
+
+    public bool IsGroup => Kind == "Group";
+
+    /// <summary>Stable identity for fingerprints and de-duplication.</summary>
+    public string Key => IsServiceAccount ? $"ServiceAccount:{Namespace}/{ServiceAccountName}" : $"{Kind}:{Name}";
+
+    public string Display => IsServiceAccount
+        ? $"ServiceAccount {(string.IsNullOrEmpty(Namespace) ? "<no namespace>" : Namespace)}/{ServiceAccountName}"
+        : $"{Kind} \"{Name}\"";
+
+    /// <summary>Members of system:masters are authorised before RBAC is consulted: bindings add nothing for them.</summary>
+    public bool IsMasters => IsGroup && Name == "system:masters";
+
+    /// <summary>Anonymous requests: user system:anonymous or group system:unauthenticated.</summary>
+    public bool IsAnonymous => (Kind == "User" && Name == "system:anonymous") || (IsGroup && Name == "system:unauthenticated");
+
+    /// <summary>Every authenticated identity, or every service account of the cluster.</summary>
+    public bool IsEveryone => IsGroup && Name is "system:authenticated" or "system:serviceaccounts";
+
+    /// <summary>A group standing for many identities: anonymous, everyone, all service accounts (of a namespace).</summary>
+    public bool IsBroad => IsAnonymous || IsEveryone || (IsGroup && Name.StartsWith("system:serviceaccounts:", StringComparison.Ordinal));
+
+    /// <summary>Kubelet identities (group system:nodes, users system:node:&lt;name&gt;).</summary>
+    public bool IsNodeIdentity => (IsGroup && Name == "system:nodes") || (IsUser && Name.StartsWith("system:node:", StringComparison.Ordinal));
+
+    /// <summary>
+    /// An identity owned by the platform: a kube-system service account, or a reserved "system:" user or group
+    /// other than the anonymous/everyone groups.
+    /// </summary>
+    public bool IsSystemIdentity =>
+        IsServiceAccount ? Namespace == "kube-system"
+        : !IsBroad && Name.StartsWith("system:", StringComparison.Ordinal) && Kind is "User" or "Group";
+
+    public override string ToString() => Display;
+}
+
+/// <summary>A Role or ClusterRole with its effective rules (stored, aggregated, or from the shipped baseline).</summary>
+public sealed class RbacRole
+{
+    internal RbacRole(KubeObject? obj, string kind, string? ns, string name, IReadOnlyDictionary<string, string> labels,
+        JsonElement aggregationRule, IReadOnlyList<RbacRule> storedRules)
+    {
+        Object = obj;
+        Kind = kind;
+        Namespace = ns;
+        Name = name;
+        Labels = labels;
+        AggregationRule = aggregationRule;
+        StoredRules = storedRules;
+        Rules = storedRules;
+        ResidualRules = storedRules;
+    }
+
+    /// <summary>The object in the input; null for a <see cref="BootstrapStatus.Virtual"/> baseline role.</summary>
+    public KubeObject? Object { get; }
+
+    public string Kind { get; }
+
+    public string? Namespace { get; }
+
+    public string Name { get; }
+
+    public bool IsClusterRole => Kind == "ClusterRole";
+
+    public IReadOnlyDictionary<string, string> Labels { get; }
+
+    internal JsonElement AggregationRule { get; }
+
+    public bool IsAggregated => AggregationRule.ValueKind == JsonValueKind.Object;
+
+    internal IReadOnlyList<RbacRule> StoredRules { get; }
+
+    /// <summary>What the authorizer uses: stored rules (computed from the sources when an aggregated role has none),
+    /// plus baseline rules the API server's reconciler adds back to bootstrap-named roles.</summary>
+    public IReadOnlyList<RbacRule> Rules { get; internal set; }
+
+    /// <summary>The parts of <see cref="Rules"/> beyond the upstream baseline for this role's name (all rules when
+    /// no baseline exists for it).</summary>
+    public IReadOnlyList<RbacRule> ResidualRules { get; internal set; }
+
+    public BootstrapStatus Bootstrap { get; internal set; }
+
+    /// <summary>True when the aggregation was computed here because the stored rules were empty (e.g. manifests).</summary>
+    public bool RulesComputed { get; internal set; }
+
+    /// <summary>ClusterRoles whose labels match this role's aggregationRule.</summary>
+    public IReadOnlyList<RbacRole> AggregatedFrom { get; internal set; } = [];
+
+    /// <summary>Referenced by a binding with at least one subject, directly or through a role that aggregates it.</summary>
+    public bool IsBound { get; internal set; }
+
+    /// <summary>
+    /// Rules this role is answerable for when judged as an object: non-baseline content, minus rules that an
+    /// aggregated role only copied from a source (those are reported on the source). Empty for bootstrap roles
+    /// whose content matches the baseline and for unverified bootstrap roles.
+    /// </summary>
+    public IReadOnlyList<RbacRule> OwnEvaluatedRules => Bootstrap switch
+    {
+        BootstrapStatus.Virtual or BootstrapStatus.Unverified => [],
+        BootstrapStatus.Baseline => ResidualRules.Where(r => r.Source is null).ToList(),
+        _ => Rules.Where(r => r.Source is null).ToList(),
+    };
+
+    public ResourceRef Ref => Object?.Ref ?? new ResourceRef("rbac.authorization.k8s.io/v1", Kind, Namespace, Name);
+
+    public string Display => (Namespace is null ? $"{Kind} \"{Name}\"" : $"{Kind} \"{Namespace}/{Name}\"") +
+                             (Bootstrap == BootstrapStatus.Virtual ? " (built-in)" : "");
+
+    public override string ToString() => Display;
+}
+
+/// <summary>A RoleBinding or ClusterRoleBinding with its role resolved.</summary>
+public sealed class RbacBinding
+{
+    private readonly HashSet<int> _bootstrapSubjects = [];
+
+    internal RbacBinding(KubeObject obj, bool isCluster, string roleKind, string roleName, IReadOnlyList<RbacSubject> subjects)
+    {
+        Object = obj;
+        IsClusterBinding = isCluster;
+        RoleKind = roleKind;
+        RoleName = roleName;
+        Subjects = subjects;
+    }
+
+    public KubeObject Object { get; }
+
+    public bool IsClusterBinding { get; }
+
+    /// <summary>The namespace a RoleBinding grants in; null for a ClusterRoleBinding (cluster-wide).</summary>
+    public string? Namespace => IsClusterBinding ? null : Object.Namespace;
+
+    public string Name => Object.Name;
+
+    public string RoleKind { get; }
+
+    public string RoleName { get; }
+
+    public IReadOnlyList<RbacSubject> Subjects { get; }
+
+    public RbacRole? Role { get; internal set; }
+
+    public RoleResolution Resolution { get; internal set; }
+
+    public BootstrapStatus Bootstrap { get; internal set; }
+
+    public string RoleDisplay => $"{RoleKind} \"{RoleName}\"";
+
+    public string ScopeText => IsClusterBinding ? "cluster-wide" : $"in namespace \"{Namespace}\"";
+
+    public string Display => IsClusterBinding ? $"ClusterRoleBinding \"{Name}\"" : $"RoleBinding \"{Namespace}/{Name}\"";
+
+    internal void MarkBootstrapSubject(int index) => _bootstrapSubjects.Add(index);
+
+    /// <summary>True for a subject the bootstrap policy itself grants this binding to.</summary>
+    public bool IsBootstrapSubject(RbacSubject subject) => _bootstrapSubjects.Contains(subject.Index);
+
+    /// <summary>Every subject is a bootstrap subject and the role adds nothing beyond the baseline.</summary>
+    public bool IsFullyBootstrap =>
+        Bootstrap != BootstrapStatus.None && Subjects.Count > 0 && Subjects.All(IsBootstrapSubject) &&
+        (Bootstrap == BootstrapStatus.Unverified || Role is null || Role.ResidualRules.Count == 0);
+
+    public override string ToString() => Display;
+}
+
+/// <summary>Rules that apply in a scope: cluster-wide (ClusterRoleBinding) or one namespace (RoleBinding).</summary>
+public sealed record RbacAccess(IReadOnlyList<RbacRule> Rules, bool IsCluster, string? Namespace)
+{
+    /// <summary>Cluster-scoped permissions confer nothing through a RoleBinding (CATALOG.md §1.9 rule 1).</summary>
+    public PermissionMatch Allows(PermissionProbe probe) =>
+        !IsCluster && probe.ClusterScoped ? PermissionMatch.Empty : RbacMatcher.Match(Rules, probe);
+
+    public string ScopeText => IsCluster ? "cluster-wide" : $"in namespace \"{Namespace}\"";
+}
+
+/// <summary>
+/// What one binding gives one subject: the rules to evaluate (for a bootstrap subject only the rules beyond the
+/// baseline) in the binding's scope.
+/// </summary>
+public sealed class RbacGrant
+{
+    internal RbacGrant(RbacBinding binding, RbacSubject subject, RbacRole role, IReadOnlyList<RbacRule> rules)
+    {
+        Binding = binding;
+        Subject = subject;
+        Role = role;
+        Access = new RbacAccess(rules, binding.IsClusterBinding, binding.Namespace);
+    }
+
+    public RbacBinding Binding { get; }
+
+    public RbacSubject Subject { get; }
+
+    public RbacRole Role { get; }
+
+    public RbacAccess Access { get; }
+
+    public IReadOnlyList<RbacRule> Rules => Access.Rules;
+
+    public bool IsCluster => Binding.IsClusterBinding;
+
+    public PermissionMatch Allows(PermissionProbe probe) => Access.Allows(probe);
+
+    public override string ToString() => $"{Subject} via {Binding} → {Role}";
+}

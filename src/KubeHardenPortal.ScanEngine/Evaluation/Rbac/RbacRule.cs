@@ -1,0 +1,120 @@
+using System.Text;
+using System.Text.Json;
+using KubeHardenPortal.ScanEngine.Model;
+
+namespace KubeHardenPortal.ScanEngine.Evaluation.Rbac;
+
+/// <summary>
+/// One PolicyRule of a Role/ClusterRole, as the authorizer sees it. Immutable; aggregated roles hold copies whose
+/// <see cref="Source"/> names the ClusterRole the rule came from.
+/// </summary>
+public sealed class RbacRule
+{
+    internal RbacRule(
+        IReadOnlyList<string> verbs,
+        IReadOnlyList<string> apiGroups,
+        IReadOnlyList<string> resources,
+        IReadOnlyList<string> resourceNames,
+        IReadOnlyList<string> nonResourceUrls,
+        int index,
+        RbacRole? source = null,
+        bool isResidual = false,
+        int sourceIndex = -1)
+    {
+        Verbs = verbs;
+        ApiGroups = apiGroups;
+        Resources = resources;
+        ResourceNames = resourceNames;
+        NonResourceUrls = nonResourceUrls;
+        Index = index;
+        Source = source;
+        IsResidual = isResidual;
+        SourceIndex = sourceIndex;
+    }
+
+    public IReadOnlyList<string> Verbs { get; }
+    public IReadOnlyList<string> ApiGroups { get; }
+    public IReadOnlyList<string> Resources { get; }
+    public IReadOnlyList<string> ResourceNames { get; }
+    public IReadOnlyList<string> NonResourceUrls { get; }
+
+    /// <summary>Position in the owning role's effective rules (evidence path "rules[i]"); -1 for baseline rules the
+    /// API server's reconciler would add back.</summary>
+    public int Index { get; }
+
+    /// <summary>For rules of an aggregated ClusterRole: the ClusterRole that owns the rule; null otherwise.</summary>
+    public RbacRole? Source { get; }
+
+    /// <summary>Position of the rule in <see cref="Source"/>'s rules; -1 when there is no source.</summary>
+    public int SourceIndex { get; }
+
+    /// <summary>True when this is the part of a rule that goes beyond the upstream bootstrap baseline.</summary>
+    public bool IsResidual { get; }
+
+    public bool HasResourceNames => ResourceNames.Count > 0;
+
+    /// <summary>JSON path of the rule in its role ("rules[3]"), or null for reconciler-added baseline rules.</summary>
+    public string? Path => Index >= 0 ? $"rules[{Index}]" : null;
+
+    internal RbacRule WithSource(RbacRole? source, int index, int sourceIndex) =>
+        new(Verbs, ApiGroups, Resources, ResourceNames, NonResourceUrls, index, source, IsResidual, sourceIndex);
+
+    internal RbacRule WithIndex(int index) =>
+        new(Verbs, ApiGroups, Resources, ResourceNames, NonResourceUrls, index, Source, IsResidual, SourceIndex);
+
+    /// <summary>Where the rule lives, e.g. <c>rules[2]</c> or <c>rules[2] (from ClusterRole "x" rules[0])</c>.</summary>
+    public string Locator
+    {
+        get
+        {
+            var own = Index >= 0 ? $"rules[{Index}]" : "baseline rule restored by the API server";
+            return Source is null ? own : $"{own} from {Source.Display} rules[{SourceIndex}]";
+        }
+    }
+
+    internal static RbacRule Parse(JsonElement rule, int index) => new(
+        List(rule, "verbs"), List(rule, "apiGroups"), List(rule, "resources"), List(rule, "resourceNames"),
+        List(rule, "nonResourceURLs"), index);
+
+    private static string[] List(JsonElement e, string name)
+    {
+        var v = e.Get(name);
+        return v.ValueKind == JsonValueKind.Array ? v.Strings().ToArray() : [];
+    }
+
+    /// <summary>Order-sensitive structural equality, as the aggregation controller de-duplicates rules.</summary>
+    internal bool SameContent(RbacRule other) =>
+        Verbs.SequenceEqual(other.Verbs, StringComparer.Ordinal) &&
+        ApiGroups.SequenceEqual(other.ApiGroups, StringComparer.Ordinal) &&
+        Resources.SequenceEqual(other.Resources, StringComparer.Ordinal) &&
+        ResourceNames.SequenceEqual(other.ResourceNames, StringComparer.Ordinal) &&
+        NonResourceUrls.SequenceEqual(other.NonResourceUrls, StringComparer.Ordinal);
+
+    /// <summary>Compact, stable rendering for messages and evidence, e.g. <c>verbs=[create,get] apiGroups=[""] resources=[pods/exec]</c>.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        sb.Append("verbs=").Append(Join(Verbs));
+        if (NonResourceUrls.Count > 0 && Resources.Count == 0)
+        {
+            sb.Append(" nonResourceURLs=").Append(Join(NonResourceUrls));
+            return sb.ToString();
+        }
+
+        sb.Append(" apiGroups=").Append(Join(ApiGroups.Select(g => g.Length == 0 ? "\"\"" : g)));
+        sb.Append(" resources=").Append(Join(Resources));
+        if (ResourceNames.Count > 0)
+        {
+            sb.Append(" resourceNames=").Append(Join(ResourceNames));
+        }
+
+        if (NonResourceUrls.Count > 0)
+        {
+            sb.Append(" nonResourceURLs=").Append(Join(NonResourceUrls));
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Join(IEnumerable<string> items) => "[" + string.Join(',', items) + "]";
+}
