@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using KubeHardenPortal.ScanEngine.Evaluation;
 using KubeHardenPortal.ScanEngine.Loading;
@@ -370,14 +369,12 @@ public sealed class RbacChecksTests
         }
 
         var snapshot = ClusterFrom(sb.ToString());
-        var sw = Stopwatch.StartNew();
         var report = Scanner.Evaluate(snapshot, new ScanOptions
         {
             OnlyChecks = new HashSet<string> { "KH-AUTH-006", "KH-AUTH-007", "KH-AUTH-008", "KH-AUTH-009", "KH-AUTH-010", "KH-AUTH-011", "KH-AUTH-012", "KH-AUTH-013" },
         });
-        sw.Stop();
+        // Correctness at scale only; the cost is measured by the benchmarks, never asserted here.
         Assert.DoesNotContain(report.Findings, f => f.Status == ResultStatus.Fail);
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"took {sw.Elapsed}");
     }
 
     private static string CultureInvariant(FormattableString s) => FormattableString.Invariant(s);
