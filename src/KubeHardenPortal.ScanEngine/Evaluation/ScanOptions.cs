@@ -36,5 +36,11 @@ public sealed record ScanOptions
     /// <summary>Parallelism of check evaluation; 0 means one per core.</summary>
     public int MaxDegreeOfParallelism { get; init; }
 
+    /// <summary>
+    /// KH-POD-004: host paths that escalate a hostPath finding (a volume path equal to, above or below an entry; "/"
+    /// matches only itself). Null uses the catalog's default list.
+    /// </summary>
+    public IReadOnlyList<string>? SensitiveHostPaths { get; init; }
+
     public bool IsExcluded(string? ns) => ns is not null && ExcludedNamespaces.Contains(ns);
 }
