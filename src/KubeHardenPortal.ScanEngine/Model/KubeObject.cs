@@ -20,15 +20,16 @@ public sealed class KubeObject
         Metadata = json.Get("metadata");
         Name = Metadata.Str("name") ?? Metadata.Str("generateName") ?? "";
         var ns = Metadata.Str("namespace");
+        var clusterScoped = ClusterScopedKinds.Contains(Kind) || IsGatekeeperConstraint(ApiVersion);
         if (string.IsNullOrEmpty(ns))
         {
             // Manifests often omit the namespace; the API server would place a namespaced object in "default".
-            NamespaceImplicit = !ClusterScopedKinds.Contains(Kind);
+            NamespaceImplicit = !clusterScoped;
             Namespace = NamespaceImplicit ? "default" : null;
         }
         else
         {
-            Namespace = ClusterScopedKinds.Contains(Kind) ? null : ns;
+            Namespace = clusterScoped ? null : ns;
         }
         Uid = Metadata.Str("uid");
     }
@@ -56,7 +57,12 @@ public sealed class KubeObject
         "CertificateSigningRequest", "VolumeAttachment", "GatewayClass", "ClusterPolicy", "ClusterImagePolicy",
         "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
         "ClusterIssuer", "FlowSchema", "PriorityLevelConfiguration", "ComponentStatus", "ClusterSnapshot",
+        "ConstraintTemplate",
     };
+
+    /// <summary>Gatekeeper constraints: every kind in this group is generated from a template and cluster-scoped.</summary>
+    private static bool IsGatekeeperConstraint(string apiVersion) =>
+        apiVersion.StartsWith("constraints.gatekeeper.sh/", StringComparison.Ordinal);
 
     public string? Uid { get; }
 
