@@ -14,8 +14,9 @@ public enum SecurityContextLevel
 
 /// <summary>An effective security-context value, with the level and JSON path it was read from.</summary>
 /// <param name="Value">The value; Undefined when unset (a JSON null counts as unset).</param>
-/// <param name="Path">JSON path from the object root of the field that decided it; for an unset value, the container path the field would have.</param>
-public readonly record struct EffectiveValue(JsonElement Value, string Path, SecurityContextLevel Level)
+/// <param name="BasePath">Path of the container or pod spec the value was read from (for an unset value: the container's).</param>
+/// <param name="Field">The securityContext field, e.g. "runAsUser" or "seccompProfile.type".</param>
+public readonly record struct EffectiveValue(JsonElement Value, SecurityContextLevel Level, string BasePath, string Field)
 {
     public bool IsSet => Level != SecurityContextLevel.Unset;
 
@@ -26,6 +27,9 @@ public readonly record struct EffectiveValue(JsonElement Value, string Path, Sec
     public bool? Bool => Value.Bool();
 
     public string? Str => Value.Str();
+
+    /// <summary>JSON path from the object root of the field that decided (built on demand: most values pass).</summary>
+    public string Path => BasePath.Length == 0 ? "securityContext." + Field : string.Concat(BasePath, ".securityContext.", Field);
 
     /// <summary>Evidence text: the value, or "&lt;unset&gt;".</summary>
     public string Observed => IsSet ? Value.Render() : "<unset>";
@@ -42,48 +46,56 @@ public static class EffectiveSecurityContext
     /// <summary>Container value if set, else pod value (fields of both levels: runAsUser, runAsGroup, runAsNonRoot, seLinuxOptions, seccompProfile, appArmorProfile, windowsOptions).</summary>
     public static EffectiveValue Get(Workload workload, ContainerRef container, string field)
     {
-        var c = Container(container, field);
-        return c.IsSet ? c : PodLevel(workload, field, container.Path + ".securityContext." + field);
+        var c = Navigate(container.SecurityContext, field);
+        if (c.Exists())
+        {
+            return new EffectiveValue(c, SecurityContextLevel.Container, container.Path, field);
+        }
+
+        var p = Navigate(workload.PodSecurityContext, field);
+        return p.Exists()
+            ? new EffectiveValue(p, SecurityContextLevel.Pod, workload.PodSpecPath, field)
+            : new EffectiveValue(default, SecurityContextLevel.Unset, container.Path, field);
     }
 
     /// <summary>A container-only field (privileged, allowPrivilegeEscalation, capabilities, readOnlyRootFilesystem, procMount).</summary>
     public static EffectiveValue Container(ContainerRef container, string field)
     {
-        var path = container.Path + ".securityContext." + field;
         var v = Navigate(container.SecurityContext, field);
-        return v.Exists() ? new EffectiveValue(v, path, SecurityContextLevel.Container) : new EffectiveValue(default, path, SecurityContextLevel.Unset);
+        return new EffectiveValue(v.Exists() ? v : default, v.Exists() ? SecurityContextLevel.Container : SecurityContextLevel.Unset, container.Path, field);
     }
 
     /// <summary>A pod-level securityContext field (fsGroup, supplementalGroups, sysctls, and pod defaults).</summary>
-    public static EffectiveValue PodLevel(Workload workload, string field) => PodLevel(workload, field, workload.Path("securityContext." + field));
-
-    private static EffectiveValue PodLevel(Workload workload, string field, string unsetPath)
+    public static EffectiveValue PodLevel(Workload workload, string field)
     {
         var v = Navigate(workload.PodSecurityContext, field);
-        return v.Exists()
-            ? new EffectiveValue(v, workload.Path("securityContext." + field), SecurityContextLevel.Pod)
-            : new EffectiveValue(default, unsetPath, SecurityContextLevel.Unset);
+        return new EffectiveValue(v.Exists() ? v : default, v.Exists() ? SecurityContextLevel.Pod : SecurityContextLevel.Unset, workload.PodSpecPath, field);
     }
 
-    /// <summary>Follows a dotted path without allocating substrings for the common single-segment case.</summary>
+    /// <summary>Follows a dotted path ("seccompProfile.type") without allocating substrings.</summary>
     internal static JsonElement Navigate(JsonElement e, string dotted)
     {
-        var start = 0;
+        var rest = dotted.AsSpan();
         while (true)
         {
-            var dot = dotted.IndexOf('.', start);
-            if (dot < 0)
-            {
-                return e.Get(start == 0 ? dotted : dotted[start..]);
-            }
-
-            e = e.Get(dotted[start..dot]);
             if (e.ValueKind != JsonValueKind.Object)
             {
                 return default;
             }
 
-            start = dot + 1;
+            var dot = rest.IndexOf('.');
+            if (!e.TryGetProperty(dot < 0 ? rest : rest[..dot], out var next))
+            {
+                return default;
+            }
+
+            if (dot < 0)
+            {
+                return next;
+            }
+
+            e = next;
+            rest = rest[(dot + 1)..];
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -22,6 +23,9 @@ public sealed class PodNodes
     private static readonly ConditionalWeakTable<ScanContext, PodNodes> Cache = new();
 
     private readonly List<PodNode> _nodes = [];
+
+    // Most workloads share a handful of placements (often none): match nodes once per placement, not per workload.
+    private readonly ConcurrentDictionary<string, IReadOnlyList<PodNode>> _byPlacement = new(StringComparer.Ordinal);
 
     private PodNodes(ScanContext context)
     {
@@ -54,13 +58,29 @@ public sealed class PodNodes
 
     public IReadOnlyList<PodNode> All => _nodes;
 
-    /// <summary>The nodes the pod may run on; empty when the snapshot has no nodes at all (e.g. manifests).</summary>
-    public List<PodNode> CandidatesFor(Workload workload)
+    /// <summary>
+    /// The nodes the pod may run on; empty when the snapshot has no nodes at all (e.g. manifests). The list is shared
+    /// between workloads with the same placement: do not modify it.
+    /// </summary>
+    public IReadOnlyList<PodNode> CandidatesFor(Workload workload)
     {
         var spec = workload.PodSpec;
-        var nodeName = spec.Str("nodeName");
-        var selector = spec.Get("nodeSelector");
         var terms = spec.Get("affinity").Get("nodeAffinity").Get("requiredDuringSchedulingIgnoredDuringExecution").Get("nodeSelectorTerms");
+        return _byPlacement.GetOrAdd(PlacementKey(workload), _ => Match(spec.Str("nodeName"), spec.Get("nodeSelector"), terms));
+    }
+
+    /// <summary>What decides the candidate nodes: nodeName, nodeSelector and required node affinity, as raw JSON.</summary>
+    public static string PlacementKey(Workload workload)
+    {
+        var spec = workload.PodSpec;
+        var terms = spec.Get("affinity").Get("nodeAffinity").Get("requiredDuringSchedulingIgnoredDuringExecution").Get("nodeSelectorTerms");
+        var selector = spec.Get("nodeSelector");
+        return string.Concat(spec.Str("nodeName"), "\u001f", selector.Exists() ? selector.GetRawText() : "",
+            "\u001f", terms.Exists() ? terms.GetRawText() : "");
+    }
+
+    private List<PodNode> Match(string? nodeName, JsonElement selector, JsonElement terms)
+    {
         var result = new List<PodNode>();
         foreach (var n in _nodes)
         {

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using KubeHardenPortal.ScanEngine.Evaluation;
 using KubeHardenPortal.ScanEngine.Model;
 using static KubeHardenPortal.ScanEngine.Checks.Pod.EffectiveSecurityContext;
@@ -9,6 +11,9 @@ public sealed class SeccompProfile : WorkloadCheck
 {
     internal const string PodAnnotation = "seccomp.security.alpha.kubernetes.io/pod";
     internal const string ContainerAnnotationPrefix = "container.seccomp.security.alpha.kubernetes.io/";
+
+    // Per scan: the seccompDefault verdict per placement (most workloads share one).
+    private static readonly ConditionalWeakTable<ScanContext, ConcurrentDictionary<string, (bool, string)>> Verdicts = new();
 
     public override CheckDefinition Definition { get; } = new()
     {
@@ -136,7 +141,11 @@ public sealed class SeccompProfile : WorkloadCheck
             return (false, "node kubelet configuration is not part of manifests");
         }
 
-        var nodes = PodNodes.For(context).CandidatesFor(workload);
+        return Verdicts.GetOrCreateValue(context).GetOrAdd(PodNodes.PlacementKey(workload), _ => Verdict(PodNodes.For(context).CandidatesFor(workload)));
+    }
+
+    private static (bool Allow, string Why) Verdict(IReadOnlyList<PodNode> nodes)
+    {
         if (nodes.Count == 0)
         {
             return (false, "no node it may run on is in the snapshot, so kubelet seccompDefault cannot be credited");

@@ -58,6 +58,11 @@ public sealed class UnsafeSysctlsProcMountProbes : WorkloadCheck
                     var why = userNamespace ? " (hostUsers: false allows it only from PSS policy 1.35)" : "";
                     unit.Fail($"{who} sets procMount: Unmasked, exposing /proc paths the runtime masks{why}", procMount.Path, "Unmasked", c, key: "procMount");
                 }
+                else if (procMount.IsSet && procMount.Str is not ("Default" or "Unmasked"))
+                {
+                    // Not a valid value: PSS Baseline accepts only unset or Default.
+                    unit.Fail($"{who} sets procMount: {procMount.Observed}, which is not Default", procMount.Path, procMount.Observed, c, key: "procMount");
+                }
             }
 
             foreach (var probe in Probes)
@@ -87,7 +92,7 @@ public sealed class UnsafeSysctlsProcMountProbes : WorkloadCheck
     private static void CheckSysctls(ScanContext context, Workload workload, Unit unit)
     {
         var i = 0;
-        List<PodNode>? nodes = null;
+        IReadOnlyList<PodNode>? nodes = null;
         foreach (var sysctl in workload.PodSecurityContext.Items("sysctls"))
         {
             var index = i++;
@@ -105,7 +110,7 @@ public sealed class UnsafeSysctlsProcMountProbes : WorkloadCheck
     }
 
     /// <summary>Edge case: unsafe sysctls run only where the kubelet's allowedUnsafeSysctls lists them.</summary>
-    private static string NodesAllowing(List<PodNode> nodes, string name)
+    private static string NodesAllowing(IReadOnlyList<PodNode> nodes, string name)
     {
         var known = 0;
         var allowing = new List<string>();
