@@ -131,4 +131,13 @@ public sealed class PodSecurityAdmissionTests
     [InlineData("pay", "payments", false)]
     [InlineData("*", "", true)]
     public void Glob(string pattern, string text, bool matches) => Assert.Equal(matches, PolicyEngines.Glob(pattern, text));
+
+    [Fact(DisplayName = "KH-POD-016: Gatekeeper constraints in manifests are cluster-scoped (no implicit \"default\" namespace)")]
+    public void ConstraintsAreClusterScoped()
+    {
+        var obj = new KubeHardenPortal.ScanEngine.Model.KubeObject(System.Text.Json.JsonDocument.Parse(
+            """{"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sRequiredLabels", "metadata": {"name": "x", "namespace": "ignored"}}""").RootElement, null);
+        Assert.Null(obj.Namespace);
+        Assert.False(obj.NamespaceImplicit);
+    }
 }

@@ -229,6 +229,23 @@ public sealed class SecurityContextChecksTests
         Assert.Equal(fails, Scan.Yaml(Snapshot(version, pod), "KH-POD-015").Fails("KH-POD-015").Count > 0);
     }
 
+    [Theory(DisplayName = "KH-POD-015 procMount values")]
+    [InlineData("{procMount: Default}", 0)]
+    [InlineData("{procMount: Unmasked}", 1)]
+    [InlineData("{procMount: Other}", 1)]
+    [InlineData("{}", 0)]
+    public void ProcMountValues(string containerSc, int failures) =>
+        Assert.Equal(failures, Scan.Yaml(PodYaml("{}", containerSc), "KH-POD-015").Fails("KH-POD-015").Count);
+
+    [Fact(DisplayName = "KH-POD-003: ports of a hostNetwork pod are tagged with their root cause")]
+    public void HostPortRootCause()
+    {
+        var yaml = PodYaml(extraSpec: "hostNetwork: true").Replace("    securityContext: {}", "    ports: [{containerPort: 8080}]", StringComparison.Ordinal);
+        var f = Assert.Single(Scan.Yaml(yaml, "KH-POD-003").Fails("KH-POD-003"));
+        Assert.Contains("root cause: KH-POD-002", f.Message, StringComparison.Ordinal);
+        Assert.Equal("port:TCP/8080", f.SubKey);
+    }
+
     [Fact(DisplayName = "KH-POD-002: hostPID/hostIPC are ignored on Windows pods, hostNetwork is not")]
     public void HostNamespacesWindows()
     {
