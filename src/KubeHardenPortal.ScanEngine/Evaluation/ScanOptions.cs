@@ -42,6 +42,12 @@ public sealed record ScanOptions
     public IReadOnlyList<string> ProductionNamespaceLabels { get; init; } =
         ["environment=production", "environment=prod", "env=production", "env=prod"];
 
+    /// <summary>
+    /// KH-POD-004: host paths that escalate a hostPath finding (a volume path equal to, above or below an entry; "/"
+    /// matches only itself). Null uses the catalog's default list.
+    /// </summary>
+    public IReadOnlyList<string>? SensitiveHostPaths { get; init; }
+
     public bool IsExcluded(string? ns) => ns is not null && ExcludedNamespaces.Contains(ns);
 
     // --- Logging, Upgrade and Images checks (KH-LOG/UPG/IMG) ---

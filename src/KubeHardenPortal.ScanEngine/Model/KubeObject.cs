@@ -21,8 +21,9 @@ public sealed class KubeObject
         Metadata = json.Get("metadata");
         Name = Metadata.Str("name") ?? Metadata.Str("generateName") ?? "";
         var ns = Metadata.Str("namespace");
-        // audit.k8s.io documents are API server config files, never namespaced objects.
-        var clusterScoped = ClusterScopedKinds.Contains(Kind) || ApiVersion.StartsWith("audit.k8s.io/", StringComparison.Ordinal);
+        // audit.k8s.io documents are API server config files; Gatekeeper constraints are cluster-scoped.
+        var clusterScoped = ClusterScopedKinds.Contains(Kind) || ApiVersion.StartsWith("audit.k8s.io/", StringComparison.Ordinal) ||
+                            IsGatekeeperConstraint(ApiVersion);
         if (string.IsNullOrEmpty(ns))
         {
             // Manifests often omit the namespace; the API server would place a namespaced object in "default".
@@ -59,7 +60,12 @@ public sealed class KubeObject
         "CertificateSigningRequest", "VolumeAttachment", "GatewayClass", "ClusterPolicy", "ClusterImagePolicy",
         "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
         "ClusterIssuer", "FlowSchema", "PriorityLevelConfiguration", "ComponentStatus", "ClusterSnapshot",
+        "ConstraintTemplate",
     };
+
+    /// <summary>Gatekeeper constraints: every kind in this group is generated from a template and cluster-scoped.</summary>
+    private static bool IsGatekeeperConstraint(string apiVersion) =>
+        apiVersion.StartsWith("constraints.gatekeeper.sh/", StringComparison.Ordinal);
 
     public string? Uid { get; }
 
