@@ -182,7 +182,12 @@ public sealed class RbacEngine
                     continue; // a duplicate object in the input: the first one wins
                 }
 
-                role.Bootstrap = obj.Annotations.TryGetValue(BootstrapPolicy.AutoUpdateAnnotation, out var a) && a == "true"
+                // In manifests an absent annotation counts as "true" for baseline names: the API server's reconciler
+                // treats the role as its own at start-up and restores the annotation (only "false" opts out).
+                var annotation = obj.Annotations.GetValueOrDefault(BootstrapPolicy.AutoUpdateAnnotation);
+                var autoUpdate = annotation == "true" ||
+                                 (!IsClusterSnapshot && annotation is null && isCluster && policy.Role(role.Name) is not null);
+                role.Bootstrap = autoUpdate
                     ? isCluster && policy.Role(role.Name) is not null ? BootstrapStatus.Baseline
                     : role.Name.StartsWith("system:", StringComparison.Ordinal) ? BootstrapStatus.Unverified
                     : BootstrapStatus.None
