@@ -59,10 +59,15 @@ public sealed class CrdPolicies
     private readonly List<AdminPolicy> _admin = [];
     private readonly List<(string? Namespace, CrdPolicyNote Note)> _uninterpretable = [];
     private readonly List<IpCidr> _calicoNetworkSetNets = [];
+    private readonly Lazy<List<CalicoPolicy>> _calicoEarlyEgress;
+    private readonly Lazy<List<AdminPolicy>> _adminByPriority;
 
     internal CrdPolicies(ScanContext context, Func<string, IReadOnlyDictionary<string, string>> namespaceLabels)
     {
         _nsLabels = namespaceLabels;
+        _calicoEarlyEgress = new(() => _calico.Where(p => p.Early && p.Error is null && p.Types(PolicyDirection.Egress))
+            .OrderBy(p => p.Order ?? double.MaxValue).ToList());
+        _adminByPriority = new(() => _admin.Where(a => a.Error is null).OrderBy(a => a.Priority).ToList());
         foreach (var o in context.Snapshot.Objects)
         {
             var group = o.Group;
@@ -305,7 +310,7 @@ public sealed class CrdPolicies
     /// </summary>
     internal (string? Action, CrdPolicyNote? By) CalicoEarly(PodEndpoint pod, IPAddress address, int port)
     {
-        foreach (var p in _calico.Where(p => p.Early && p.Error is null && p.Types(PolicyDirection.Egress)).OrderBy(p => p.Order ?? double.MaxValue))
+        foreach (var p in _calicoEarlyEgress.Value)
         {
             var sel = CalicoSelects(p, pod, podLabelsKnown: true);
             if (sel == false)
@@ -399,9 +404,9 @@ public sealed class CrdPolicies
     /// </summary>
     internal (string? Action, CrdPolicyNote? By) AdminDecides(PodEndpoint pod, IPAddress address, int port, bool baseline)
     {
-        foreach (var a in _admin.Where(a => a.Baseline == baseline && a.Error is null).OrderBy(a => a.Priority))
+        foreach (var a in _adminByPriority.Value)
         {
-            if (AdminSubjectSelects(a, pod, podLabelsKnown: true) != true)
+            if (a.Baseline != baseline || AdminSubjectSelects(a, pod, podLabelsKnown: true) != true)
             {
                 continue;
             }

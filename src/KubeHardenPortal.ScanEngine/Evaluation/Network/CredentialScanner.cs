@@ -29,6 +29,11 @@ public sealed partial class CredentialScanner
     // The broadest term: reported only when no more specific term matches the name.
     private const string BroadTerm = "key";
 
+    private static readonly HashSet<string> NonSecretWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "true", "false", "yes", "no", "on", "off", "null", "none", "enabled", "disabled",
+    };
+
     private readonly string[] _terms;
     private readonly HashSet<string> _allowNames;
     private readonly HashSet<string> _allowValues;
@@ -85,15 +90,16 @@ public sealed partial class CredentialScanner
     [GeneratedRegex(@"^--([A-Za-z0-9][A-Za-z0-9_.-]*)$")]
     private static partial Regex BareLongFlag();
 
-    private static readonly (string Name, Func<Regex> Pattern)[] ValuePatterns =
+    // Each pattern with a literal its matches must contain: a cheap filter before running the regex.
+    private static readonly (string Name, string Marker, Func<Regex> Pattern)[] ValuePatterns =
     [
-        ("a private key", PrivateKey),
-        ("an AWS access key id", AwsAccessKey),
-        ("a GitHub token", GitHubToken),
-        ("a Google API key", GoogleApiKey),
-        ("a Slack token", SlackToken),
-        ("a JSON Web Token", Jwt),
-        ("a URL with an embedded password", UrlWithPassword),
+        ("a private key", "PRIVATE KEY-----", PrivateKey),
+        ("an AWS access key id", "AKIA", AwsAccessKey),
+        ("a GitHub token", "ghp_", GitHubToken),
+        ("a Google API key", "AIza", GoogleApiKey),
+        ("a Slack token", "xox", SlackToken),
+        ("a JSON Web Token", "eyJ", Jwt),
+        ("a URL with an embedded password", "://", UrlWithPassword),
     ];
 
     /// <summary>Rule 2: a high-confidence credential pattern anywhere in the value.</summary>
@@ -104,8 +110,13 @@ public sealed partial class CredentialScanner
             return null;
         }
 
-        foreach (var (name, pattern) in ValuePatterns)
+        foreach (var (name, marker, pattern) in ValuePatterns)
         {
+            if (!value.Contains(marker, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             var m = pattern().Match(value);
             if (m.Success)
             {
@@ -124,11 +135,10 @@ public sealed partial class CredentialScanner
             return null;
         }
 
-        var lower = name.ToLowerInvariant();
         string? broad = null;
         foreach (var t in _terms)
         {
-            if (!lower.Contains(t, StringComparison.Ordinal))
+            if (!name.Contains(t, StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
@@ -181,7 +191,7 @@ public sealed partial class CredentialScanner
             return false;
         }
 
-        if (v.ToLowerInvariant() is "true" or "false" or "yes" or "no" or "on" or "off" or "null" or "none" or "enabled" or "disabled")
+        if (NonSecretWords.Contains(v))
         {
             return false;
         }
@@ -201,17 +211,35 @@ public sealed partial class CredentialScanner
             return 0;
         }
 
-        var counts = new Dictionary<char, int>();
+        // Counts per UTF-16 code unit; values are short, so a 64 KiB table would be wasteful: ASCII in a stack
+        // table, anything else in a dictionary.
+        Span<int> ascii = stackalloc int[128];
+        Dictionary<char, int>? other = null;
         foreach (var c in s)
         {
-            counts[c] = counts.GetValueOrDefault(c) + 1;
+            if (c < 128)
+            {
+                ascii[c]++;
+            }
+            else
+            {
+                other ??= [];
+                other[c] = other.GetValueOrDefault(c) + 1;
+            }
         }
 
         double h = 0;
-        foreach (var n in counts.Values)
+        foreach (var n in ascii)
         {
-            var p = (double)n / s.Length;
-            h -= p * Math.Log2(p);
+            h -= n == 0 ? 0 : (double)n / s.Length * Math.Log2((double)n / s.Length);
+        }
+
+        if (other is not null)
+        {
+            foreach (var n in other.Values)
+            {
+                h -= (double)n / s.Length * Math.Log2((double)n / s.Length);
+            }
         }
 
         return h;

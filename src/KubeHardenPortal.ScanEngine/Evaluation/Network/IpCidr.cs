@@ -38,7 +38,9 @@ public readonly struct IpCidr
         var t = text.Trim();
         var slash = t.IndexOf('/');
         var addrText = slash < 0 ? t : t[..slash];
-        if (!IPAddress.TryParse(addrText, out var addr) || addrText.Contains('%'))
+        // IPAddress also accepts legacy shorthand ("10.0.0" or "10"), which the API server rejects.
+        if (!IPAddress.TryParse(addrText, out var addr) || addrText.Contains('%') ||
+            (addr.AddressFamily == AddressFamily.InterNetwork && !addrText.Contains(':') && addrText.Count(c => c == '.') != 3))
         {
             return false;
         }

@@ -58,18 +58,4 @@ public sealed class LimitRangeDefaults
 
         return new LimitRangeDefaults(limitRange, limits, requests);
     }
-
-    /// <summary>The LimitRange of the namespace that gives containers a default limit for the resource, if any.</summary>
-    public static KubeObject? DefaultingLimit(ScanContext context, string ns, string resource)
-    {
-        foreach (var lr in context.OfKind("LimitRange"))
-        {
-            if (lr.Namespace == ns && Of(lr).Limits.ContainsKey(resource))
-            {
-                return lr;
-            }
-        }
-
-        return null;
-    }
 }

@@ -69,6 +69,8 @@ public sealed class NetworkPolicyEngine
     private readonly Lazy<CrdPolicies> _crd;
     private readonly Lazy<CniDetection> _cni;
     private readonly Lazy<Dictionary<string, (int All, int HostNetwork)>> _workloadsByNamespace;
+    private readonly Lazy<Dictionary<string, Dictionary<string, KubeObject>>> _defaultLimits;
+    private readonly Lazy<CredentialScanner> _credentials;
 
     internal NetworkPolicyEngine(ScanContext context)
     {
@@ -92,6 +94,26 @@ public sealed class NetworkPolicyEngine
         _nsLabels = new(BuildNamespaceLabels);
         _crd = new(() => new CrdPolicies(context, NamespaceLabels));
         _cni = new(() => new CniDetection(context));
+        _defaultLimits = new(() =>
+        {
+            var d = new Dictionary<string, Dictionary<string, KubeObject>>(StringComparer.Ordinal);
+            foreach (var lr in context.OfKind("LimitRange"))
+            {
+                var ns = lr.Namespace ?? "default";
+                if (!d.TryGetValue(ns, out var perResource))
+                {
+                    d[ns] = perResource = new Dictionary<string, KubeObject>(StringComparer.Ordinal);
+                }
+
+                foreach (var resource in LimitRangeDefaults.Of(lr).Limits.Keys)
+                {
+                    perResource.TryAdd(resource, lr);
+                }
+            }
+
+            return d;
+        });
+        _credentials = new(() => CredentialScanner.From(context.Options));
         _workloadsByNamespace = new(() =>
         {
             var d = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
@@ -136,6 +158,13 @@ public sealed class NetworkPolicyEngine
     public IReadOnlyDictionary<string, string> NamespaceLabels(string ns) =>
         _nsLabels.Value.TryGetValue(ns, out var labels) ? labels
             : new Dictionary<string, string>(StringComparer.Ordinal) { [NamespaceNameLabel] = ns };
+
+    /// <summary>The scan's credential heuristics (KH-NET-017/018), built once from the tenant options.</summary>
+    public CredentialScanner Credentials => _credentials.Value;
+
+    /// <summary>The LimitRange of the namespace that gives containers a default limit for the resource (KH-NET-008), if any.</summary>
+    public KubeObject? DefaultingLimitRange(string ns, string resource) =>
+        _defaultLimits.Value.TryGetValue(ns, out var d) && d.TryGetValue(resource, out var lr) ? lr : null;
 
     /// <summary>True when the namespace has workloads and all of them use the host network (policies cannot govern them).</summary>
     public bool HasOnlyHostNetworkWorkloads(string ns) =>

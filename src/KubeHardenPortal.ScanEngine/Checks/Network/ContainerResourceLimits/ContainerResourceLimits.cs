@@ -62,7 +62,7 @@ public sealed class ContainerResourceLimits : ContainerCheck
         // LimitRange defaults are injected at admission: they count for anything not yet admitted (templates, and
         // Pods in a manifest scan). A live Pod without the limit was admitted without it.
         if ((!workload.IsPod || context.IsManifestScan) && workload.Namespace is { } ns &&
-            LimitRangeDefaults.DefaultingLimit(context, ns, resource) is not null)
+            context.NetworkPolicies.DefaultingLimitRange(ns, resource) is not null)
         {
             return;
         }

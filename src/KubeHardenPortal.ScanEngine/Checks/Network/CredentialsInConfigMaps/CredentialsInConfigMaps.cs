@@ -41,7 +41,7 @@ public sealed class CredentialsInConfigMaps : Check
 
     public override void Evaluate(ScanContext context, CheckResults results)
     {
-        var scanner = CredentialScanner.From(context.Options);
+        var scanner = context.NetworkPolicies.Credentials;
         foreach (var cm in context.OfKind("ConfigMap"))
         {
             if (context.IsExcluded(cm.Namespace))

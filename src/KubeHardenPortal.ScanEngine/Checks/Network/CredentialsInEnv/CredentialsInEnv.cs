@@ -42,7 +42,7 @@ public sealed class CredentialsInEnv : WorkloadCheck
 
     protected override void EvaluateWorkload(ScanContext context, Workload workload, Unit unit)
     {
-        var scanner = CredentialScanner.From(context.Options);
+        var scanner = context.NetworkPolicies.Credentials;
         var literals = new List<string>();
         foreach (var c in workload.AllContainers)
         {
