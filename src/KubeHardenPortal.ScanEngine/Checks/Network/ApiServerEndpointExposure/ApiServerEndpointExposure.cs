@@ -14,7 +14,7 @@ public sealed class ApiServerEndpointExposure : Check
         Title = "API server endpoint not exposed to untrusted networks",
         Severity = Severity.High,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Control plane hardening (API server not reachable from the internet; firewall the control-plane ports)",
+        GuideReference = "Network separation → Control plane hardening (API server not reachable from the internet; firewall the control-plane ports)",
         Target = CheckTarget.Cluster,
         Rationale = "An API server reachable from the internet is exposed to credential stuffing, token theft replay and " +
                     "every pre-authentication vulnerability; restricting it to private networks or an allowlist of admin " +

@@ -12,7 +12,7 @@ public sealed class ApiServerInsecurePort : ApiServerFlagCheck
         Title = "API server insecure port disabled",
         Severity = Severity.Critical,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Control plane hardening (disable the unauthenticated local HTTP port)",
+        GuideReference = "Network separation → Control plane hardening (disable the unauthenticated local HTTP port)",
         Target = CheckTarget.ControlPlane,
         Rationale = "Before 1.20 the API server served plain HTTP on port 8080 by default, bypassing authentication and " +
                     "authorization: anyone reaching it (a pod on the host network, a local process) is cluster-admin.",

@@ -12,7 +12,7 @@ public sealed class ApiServerKubeletTls : ApiServerFlagCheck
         Title = "API server authenticates to, and verifies, kubelets",
         Severity = Severity.Medium,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Control plane hardening / Encryption (TLS between all components)",
+        GuideReference = "Network separation → Control plane hardening / Encryption (TLS between all components)",
         Target = CheckTarget.ControlPlane,
         Rationale = "Without a client certificate the API server calls kubelets anonymously (kubelets configured per " +
                     "KH-AUTH-005 reject it); without a certificate authority it does not verify the kubelet's serving " +

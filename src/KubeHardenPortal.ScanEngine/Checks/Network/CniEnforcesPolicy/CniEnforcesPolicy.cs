@@ -13,7 +13,7 @@ public sealed class CniEnforcesPolicy : Check
         Title = "CNI enforces NetworkPolicy",
         Severity = Severity.Medium,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Network policies (a CNI plugin that supports the NetworkPolicy API is required)",
+        GuideReference = "Network separation → Network policies (a CNI plugin that supports the NetworkPolicy API is required)",
         Target = CheckTarget.Cluster,
         Rationale = "NetworkPolicy objects are only data: without a CNI (or policy engine) that implements them, every " +
                     "policy is silently ignored and all pods can talk to each other. Flannel alone, and the AWS VPC CNI " +

@@ -13,7 +13,7 @@ public sealed class ContainerResourceLimits : ContainerCheck
         Title = "Container memory and CPU limits set",
         Severity = Severity.Medium,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Resource policies",
+        GuideReference = "Network separation → Resource policies",
         Target = CheckTarget.Container,
         Rationale = "A container without a memory limit can consume the node's memory and get other pods evicted or " +
                     "OOM-killed; without a CPU limit it can starve its neighbours. Limits contain the blast radius of a " +

@@ -23,7 +23,7 @@ public sealed class CredentialsInConfigMaps : Check
         Title = "No credentials in ConfigMaps",
         Severity = Severity.High,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Secrets",
+        GuideReference = "Network separation → Secrets",
         Target = CheckTarget.Object,
         Rationale = "ConfigMaps are not treated as confidential: they are readable by far more identities than Secrets, " +
                     "never encrypted at rest, and often committed to Git. Credentials inside them (passwords, tokens, " +

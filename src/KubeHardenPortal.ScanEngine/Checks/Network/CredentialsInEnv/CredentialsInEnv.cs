@@ -15,7 +15,7 @@ public sealed class CredentialsInEnv : WorkloadCheck
         Title = "No credentials in pod environment or arguments",
         Severity = Severity.High,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Secrets (keep credentials in Secrets/KMS, not in manifests or environment variables)",
+        GuideReference = "Network separation → Secrets (keep credentials in Secrets/KMS, not in manifests or environment variables)",
         Target = CheckTarget.Container,
         Rationale = "Literal credentials in env values or command-line arguments are stored in the workload object, " +
                     "readable by everyone who can get pods or deployments, shown by kubectl describe, copied into " +

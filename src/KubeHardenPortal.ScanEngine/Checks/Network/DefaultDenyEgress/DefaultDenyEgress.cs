@@ -12,7 +12,7 @@ public sealed class DefaultDenyEgress : NamespaceDefaultDenyCheck
         Title = "Default-deny egress in every namespace",
         Severity = Severity.Medium,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Network policies (deny all ingress and egress by default)",
+        GuideReference = "Network separation → Network policies (deny all ingress and egress by default)",
         Target = CheckTarget.Namespace,
         Rationale = "Unrestricted egress lets a compromised pod reach other services, the cloud metadata endpoint and the " +
                     "internet (exfiltration, command and control). Egress isolation is never implied: policyTypes must list " +

@@ -12,7 +12,7 @@ public sealed class DefaultDenyIngress : NamespaceDefaultDenyCheck
         Title = "Default-deny ingress in every namespace",
         Severity = Severity.High,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Network policies (default policy selecting all pods that denies all ingress; Appendix E)",
+        GuideReference = "Network separation → Network policies (default policy selecting all pods that denies all ingress; Appendix E)",
         Target = CheckTarget.Namespace,
         Rationale = "Without a default-deny policy every pod accepts connections from any pod in the cluster and from " +
                     "anything that can route to it, so one compromised workload can reach every other service. A policy " +

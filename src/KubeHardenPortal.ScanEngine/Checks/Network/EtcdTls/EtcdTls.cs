@@ -12,7 +12,7 @@ public sealed class EtcdTls : Check
         Title = "etcd traffic encrypted and mutually authenticated",
         Severity = Severity.High,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Control plane hardening → Etcd (TLS between API server and etcd; etcd trusts only API server certs; separate CA)",
+        GuideReference = "Network separation → Control plane hardening → Etcd (TLS between API server and etcd; etcd trusts only API server certs; separate CA)",
         Target = CheckTarget.ControlPlane,
         Rationale = "etcd holds every object of the cluster, Secrets included. Plain-text or unauthenticated client and " +
                     "peer connections let anyone on the network read or rewrite cluster state; a CA shared with the API " +

@@ -28,7 +28,7 @@ public sealed class IngressTls : Check
         Title = "TLS on externally exposed HTTP endpoints",
         Severity = Severity.Medium,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Encryption (TLS 1.2/1.3 for traffic in and to the cluster)",
+        GuideReference = "Network separation → Encryption (TLS 1.2/1.3 for traffic in and to the cluster)",
         Target = CheckTarget.Object,
         Rationale = "Plain HTTP exposes credentials, session cookies and data to anyone on the path, and lets them " +
                     "modify responses. Every host an Ingress or Gateway serves should be covered by a TLS certificate.",

@@ -13,7 +13,7 @@ public sealed class KubeletPodPidsLimit : KubeletCheck
         Title = "Kubelet limits PIDs per pod",
         Severity = Severity.Medium,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Resource policies (process-ID limits at node and pod level)",
+        GuideReference = "Network separation → Resource policies (process-ID limits at node and pod level)",
         Target = CheckTarget.Kubelet,
         Rationale = "Without podPidsLimit (default -1, unlimited) one pod can fork until the node runs out of process IDs, " +
                     "taking down every other pod and the node's own daemons.",

@@ -13,7 +13,7 @@ public sealed class KubeletProtectKernelDefaults : KubeletCheck
         Title = "Kubelet protects kernel defaults",
         Severity = Severity.Low,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Worker node hardening (supporting; from CIS)",
+        GuideReference = "Network separation → Worker node hardening (supporting; from CIS)",
         Target = CheckTarget.Kubelet,
         Rationale = "With protectKernelDefaults the kubelet refuses to run when kernel tunables differ from its expected " +
                     "values instead of silently changing them, so node hardening cannot drift unnoticed.",

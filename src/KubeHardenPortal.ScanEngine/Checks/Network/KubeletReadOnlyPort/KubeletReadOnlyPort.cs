@@ -13,7 +13,7 @@ public sealed class KubeletReadOnlyPort : KubeletCheck
         Title = "Kubelet read-only port disabled",
         Severity = Severity.High,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Worker node segmentation / Control plane hardening (only the authenticated kubelet API should be reachable)",
+        GuideReference = "Network separation → Worker node segmentation / Control plane hardening (only the authenticated kubelet API should be reachable)",
         Target = CheckTarget.Kubelet,
         Rationale = "The read-only port (classically 10255) serves pod specs, including environment variables, and node " +
                     "metrics without any authentication to anyone who can reach the node.",

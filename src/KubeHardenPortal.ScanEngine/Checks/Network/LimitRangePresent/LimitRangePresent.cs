@@ -13,7 +13,7 @@ public sealed class LimitRangePresent : NamespaceCheck
         Title = "LimitRange present per namespace",
         Severity = Severity.Low,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Resource policies (Appendix F)",
+        GuideReference = "Network separation → Resource policies (Appendix F)",
         Target = CheckTarget.Namespace,
         Rationale = "A LimitRange gives containers that declare no resources a default limit and request, so one " +
                     "workload cannot exhaust a node's memory or CPU and starve its neighbours (denial of service).",

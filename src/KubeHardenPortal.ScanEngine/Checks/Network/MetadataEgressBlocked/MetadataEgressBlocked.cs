@@ -16,7 +16,7 @@ public sealed class MetadataEgressBlocked : WorkloadCheck
         Title = "Egress to cloud instance metadata blocked",
         Severity = Severity.High,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Protecting sensitive cloud infrastructure",
+        GuideReference = "Network separation → Protecting sensitive cloud infrastructure",
         Target = CheckTarget.PodSpec,
         Rationale = "The instance metadata service (169.254.169.254) hands out the node's cloud credentials and bootstrap " +
                     "data to anything that can reach it. A pod whose egress is not isolated, or whose egress rules allow " +

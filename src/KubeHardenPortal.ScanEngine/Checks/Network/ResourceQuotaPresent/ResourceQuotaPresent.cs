@@ -16,7 +16,7 @@ public sealed class ResourceQuotaPresent : NamespaceCheck
         Title = "ResourceQuota present per namespace",
         Severity = Severity.Low,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Resource policies (Appendix G)",
+        GuideReference = "Network separation → Resource policies (Appendix G)",
         Target = CheckTarget.Namespace,
         Rationale = "A ResourceQuota caps the total memory and CPU a namespace can claim, so a compromised or runaway " +
                     "tenant cannot exhaust the cluster. A quota limited by scopes covers only part of the pods.",

@@ -12,7 +12,7 @@ public sealed class SecretsEncryptionAtRest : Check
         Title = "Secrets encrypted at rest (prefer KMS)",
         Severity = Severity.High,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Secrets / Encryption (Appendix H: encryption config; Appendix I: KMS)",
+        GuideReference = "Network separation → Secrets / Encryption (Appendix H: encryption config; Appendix I: KMS)",
         Target = CheckTarget.ControlPlane,
         Rationale = "Without an encryption provider, Secrets are stored in etcd in plain text: anyone with access to etcd, " +
                     "its backups or the control-plane disk reads every credential of the cluster.",

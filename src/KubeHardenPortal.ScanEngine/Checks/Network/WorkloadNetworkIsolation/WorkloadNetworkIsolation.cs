@@ -13,7 +13,7 @@ public sealed class WorkloadNetworkIsolation : WorkloadCheck
         Title = "Every workload isolated for ingress and egress",
         Severity = Severity.Medium,
         Section = GuideSections.Network,
-        GuideReference = "Network separation and hardening → Network policies",
+        GuideReference = "Network separation → Network policies",
         Target = CheckTarget.PodSpec,
         Rationale = "A pod that no NetworkPolicy selects for a direction accepts (or sends) any traffic in that direction. " +
                     "Isolation needs at least one selecting policy with Ingress and one with Egress in its effective " +
