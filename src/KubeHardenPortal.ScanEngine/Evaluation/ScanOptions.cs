@@ -48,6 +48,22 @@ public sealed record ScanOptions
     /// </summary>
     public IReadOnlyList<string>? SensitiveHostPaths { get; init; }
 
+    /// <summary>KH-NET-004: cloud metadata addresses (IPv4 or IPv6) workloads must not reach on TCP 80.</summary>
+    public IReadOnlyList<string> MetadataEgressTargets { get; init; } = ["169.254.169.254"];
+
+    /// <summary>KH-NET-004: the cluster is tagged on-premises without a metadata service, so the check is not applicable.</summary>
+    public bool NoCloudMetadataService { get; init; }
+
+    /// <summary>KH-NET-017/018: case-insensitive substrings of variable or key names that suggest a credential.</summary>
+    public IReadOnlyList<string> CredentialNameTerms { get; init; } =
+    [
+        "aws_secret_access_key", "azure_batchai_storage_key", "azure_batch_key", "secret", "key", "password", "pwd", "token",
+        "jwt", "bearer", "credential", "passwd", "apikey", "api_key", "private_key", "client_secret",
+    ];
+
+    /// <summary>KH-NET-017/018: variable/key names (case-insensitive) or literal values that are never reported.</summary>
+    public IReadOnlyList<string> CredentialAllowlist { get; init; } = [];
+
     public bool IsExcluded(string? ns) => ns is not null && ExcludedNamespaces.Contains(ns);
 
     // --- Logging, Upgrade and Images checks (KH-LOG/UPG/IMG) ---

@@ -1,0 +1,95 @@
+using KubeHardenPortal.ScanEngine.Evaluation;
+using KubeHardenPortal.ScanEngine.Evaluation.Network;
+using KubeHardenPortal.ScanEngine.Model;
+
+namespace KubeHardenPortal.ScanEngine.Checks.Network;
+
+/// <summary>KH-NET-017: no literal credentials in container environment variables or arguments (CATALOG.md §3).</summary>
+public sealed class CredentialsInEnv : WorkloadCheck
+{
+    private const string LastApplied = "kubectl.kubernetes.io/last-applied-configuration";
+
+    public override CheckDefinition Definition { get; } = new()
+    {
+        Id = "KH-NET-017",
+        Title = "No credentials in pod environment or arguments",
+        Severity = Severity.High,
+        Section = GuideSections.Network,
+        GuideReference = "Network separation → Secrets (keep credentials in Secrets/KMS, not in manifests or environment variables)",
+        Target = CheckTarget.Container,
+        Rationale = "Literal credentials in env values or command-line arguments are stored in the workload object, " +
+                    "readable by everyone who can get pods or deployments, shown by kubectl describe, copied into " +
+                    "last-applied annotations, Git and CI logs, and visible in the process table of the node.",
+        Remediation = "Move the value into a Secret (or an external secret store) and mount it as a file; reference it by " +
+                      "path instead of passing it in the environment or on the command line. Remove the literal from the " +
+                      "kubectl.kubernetes.io/last-applied-configuration annotation and rotate the credential.",
+        FixYaml = """
+            env:
+            - name: DB_PASSWORD_FILE
+              value: /var/run/secrets/db/password
+            volumeMounts:
+            - {name: db, mountPath: /var/run/secrets/db, readOnly: true}
+            volumes:
+            - {name: db, secret: {secretName: orders-db}}
+            """,
+        References = new(["C-0012", "C-0207"], ["sensitiveContainerEnvVar"], null, ["5.4.1"]),
+    };
+
+    protected override bool AppliesToWindows => true;
+
+    // Credentials typed into a kubectl-debug container are just as exposed.
+    protected override bool EvaluatesEphemeralOnlyPods => true;
+
+    protected override void EvaluateWorkload(ScanContext context, Workload workload, Unit unit)
+    {
+        var scanner = context.NetworkPolicies.Credentials;
+        var literals = new List<string>();
+        foreach (var c in workload.AllContainers)
+        {
+            var i = 0;
+            foreach (var env in c.Json.Items("env"))
+            {
+                var name = env.Str("name") ?? "";
+                var value = env.Get("value").Str();
+                if (!string.IsNullOrEmpty(value) && scanner.CheckNameValue(name, value) is { } hit)
+                {
+                    unit.Fail($"container \"{c.Name}\": env \"{name}\" holds a literal credential ({hit.Reason}): {hit.Masked}",
+                        $"{c.Path}.env[{i}].value", hit.Masked, c, key: $"env:{name}");
+                    literals.Add(value);
+                }
+
+                i++;
+            }
+
+            var args = c.Json.Strings("command").Select(s => ("command", s)).Concat(c.Json.Strings("args").Select(s => ("args", s))).ToList();
+            if (args.Count > 0)
+            {
+                var hits = scanner.CheckArguments(args.Select(a => a.Item2).ToList());
+                var seen = new HashSet<int>();
+                foreach (var (index, hit) in hits)
+                {
+                    if (!seen.Add(index))
+                    {
+                        continue;
+                    }
+
+                    var (field, _) = args[index];
+                    var fieldIndex = field == "command" ? index : index - c.Json.Get("command").Count();
+                    // High-confidence token patterns keep the check's severity; name-based argument matches are Medium.
+                    var severity = hit.Rule == "value" ? Severity.High : Severity.Medium;
+                    unit.Fail($"container \"{c.Name}\": {field}[{fieldIndex}] passes a credential on the command line ({hit.Reason}): {hit.Masked}",
+                        $"{c.Path}.{field}[{fieldIndex}]", hit.Masked, c, severity, key: $"{field}[{fieldIndex}]");
+                    literals.Add(args[index].Item2);
+                }
+            }
+        }
+
+        // kubectl apply keeps a copy of the literals in an annotation on the object: flag it for cleanup as well.
+        if (literals.Count > 0 && workload.Object.Annotations.TryGetValue(LastApplied, out var applied) &&
+            literals.Any(l => applied.Contains(l, StringComparison.Ordinal) || applied.Contains(System.Text.Json.JsonEncodedText.Encode(l).ToString(), StringComparison.Ordinal)))
+        {
+            unit.Fail($"the {LastApplied} annotation duplicates the literal credential(s); clean it up after moving them to a Secret",
+                "metadata.annotations." + LastApplied, "…(annotation contains the value)", key: "last-applied-configuration");
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Text;
+using KubeHardenPortal.ScanEngine.Evaluation;
+using KubeHardenPortal.ScanEngine.Evaluation.Network;
+
+namespace KubeHardenPortal.ScanEngine.Tests.Evaluation.Network;
+
+public sealed class CredentialScannerTests
+{
+    private static readonly CredentialScanner Scanner = CredentialScanner.From(new ScanOptions());
+
+    [Theory]
+    [InlineData("Winter-2024-pass!", "Wi…(17 chars)")]
+    [InlineData("hunter22", "hu…(8 chars)")]
+    [InlineData("abc", "…(3 chars)")]
+    [InlineData("", "…(0 chars)")]
+    public void Mask_ShowsAtMostTwoCharactersAndTheLength(string value, string masked) =>
+        Assert.Equal(masked, SecretMask.Mask(value));
+
+    [Fact]
+    public void Entropy()
+    {
+        Assert.Equal(0, CredentialScanner.Entropy("aaaa"));
+        Assert.Equal(2, CredentialScanner.Entropy("abcd"), 6);
+        Assert.True(CredentialScanner.Entropy("Winter-2024-pass!") >= 3.0);
+        Assert.True(CredentialScanner.Entropy("smtp-creds") < 3.5);
+    }
+
+    [Theory]
+    [InlineData("DB_PASSWORD", "Winter-2024-pass!", "name")]
+    [InlineData("db_password", "Winter-2024-pass!", "name")]
+    [InlineData("SIGNING_KEY", "q9X2mV7pL4rT8wZ1kB6n", "name")]
+    [InlineData("ANYTHING", "AKIAZ7EXAMPLE2QWERTY", "value")]
+    [InlineData("ANYTHING", "ghp_ZZZZ1111aaaa2222bbbb3333cccc4444dddd", "value")]
+    [InlineData("ANYTHING", "AIzaSyA-1234567890abcdefghijklmnopqrstu", "value")]
+    [InlineData("ANYTHING", "xoxb-1234567890-abcdefghij", "value")]
+    [InlineData("ANYTHING", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXBhcnQ", "value")]
+    [InlineData("ANYTHING", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----", "value")]
+    [InlineData("DATABASE_URL", "postgres://orders:Tundra-Falcon@db:5432/orders", "value")]
+    public void Finds(string name, string value, string rule)
+    {
+        var hit = Scanner.CheckNameValue(name, value);
+        Assert.NotNull(hit);
+        Assert.Equal(rule, hit.Rule);
+        Assert.DoesNotContain(value, hit.Masked + hit.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("SMTP_PASSWORD_SECRET", "smtp-creds")] // catalog PASS example: short, low-entropy name-only match
+    [InlineData("DB_PASSWORD_FILE", "/var/run/secrets/db/password")]
+    [InlineData("DB_PASSWORD", "$(DB_PASSWORD_FROM_SECRET)")]
+    [InlineData("DB_PASSWORD", "${DB_PASSWORD}")]
+    [InlineData("ENABLE_TOKEN_AUTH", "true")]
+    [InlineData("TOKEN_TTL", "3600")]
+    [InlineData("CACHE_KEY_PREFIX", "sessions")]
+    [InlineData("OAUTH_TOKEN_URL", "https://auth.example.org/oauth2/v1/token")]
+    [InlineData("API_KEY", "{{ .Values.apiKey }}")]
+    [InlineData("PASSWORD", "aaaaaaaaaaaaaaaaaa")] // long but not random
+    [InlineData("HOSTNAME", "q9X2mV7pL4rT8wZ1kB6n")] // random but the name says nothing
+    [InlineData("DATABASE_URL", "postgres://orders:${DB_PASSWORD}@db:5432/orders")]
+    [InlineData("TLS_CA", "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUtestonly\n-----END CERTIFICATE-----")]
+    public void Ignores(string name, string value) => Assert.Null(Scanner.CheckNameValue(name, value));
+
+    [Fact]
+    public void Allowlist_CoversNamesAndValues()
+    {
+        var s = CredentialScanner.From(new ScanOptions { CredentialAllowlist = ["DEMO_PASSWORD", "Public-Demo-Pass-1"] });
+        Assert.Null(s.CheckNameValue("demo_password", "Winter-2024-pass!"));
+        Assert.Null(s.CheckNameValue("DB_PASSWORD", "Public-Demo-Pass-1"));
+        Assert.NotNull(s.CheckNameValue("DB_PASSWORD", "Winter-2024-pass!"));
+    }
+
+    [Fact]
+    public void NameTerms_AreConfigurable()
+    {
+        var s = CredentialScanner.From(new ScanOptions { CredentialNameTerms = ["passphrase"] });
+        Assert.NotNull(s.CheckNameValue("GPG_PASSPHRASE", "Winter-2024-pass!"));
+        Assert.Null(s.CheckNameValue("DB_PASSWORD", "Winter-2024-pass!"));
+    }
+
+    [Fact]
+    public void Arguments()
+    {
+        var hits = Scanner.CheckArguments(["--db.host=db", "--db.password=Orca-Tide-93", "--token", "t0k3n-Very-Random-X9", "--api-key=$(API_KEY)"]);
+        Assert.Equal([1, 3], hits.Select(h => h.TokenIndex));
+        Assert.All(hits, h => Assert.Equal("argument", h.Hit.Rule));
+
+        Assert.Single(Scanner.CheckArguments(["sh", "-c", "mysqldump -uroot -pLetMeIn42 orders > /backup/orders.sql"]));
+        Assert.Empty(Scanner.CheckArguments(["nginx", "-p", "/etc/nginx"]));
+        Assert.Empty(Scanner.CheckArguments(["server", "-p8080"])); // -p is a port outside mysql tools
+        Assert.Empty(Scanner.CheckArguments(["mysql", "-p"])); // prompts for the password
+        Assert.Single(Scanner.CheckArguments(["--config", "AKIAZ7EXAMPLE2QWERTY"]));
+    }
+
+    [Fact]
+    public void StructuredText_PropertiesIniYamlEnvAndJson()
+    {
+        const string text = """
+            # comment: password = not-a-real-one-but-commented
+            [database]
+            host = db
+            password = "Tundra!Falcon-58"
+            spring.datasource.password=Qx7-Lm2-Pz9-Rt4
+            export API_TOKEN='Gq8rT2vN6xY1zL4k'
+            auth:
+              client_secret: Pz8-Harbor-Lantern-4410   # trailing comment
+              nested: |
+                free text
+            conn: Server=db;User Id=app;Password=Vb7-Kd2-Xm9-Qa3;
+            """;
+        var hits = Scanner.CheckStructured(text);
+        Assert.Equal(["password", "spring.datasource.password", "API_TOKEN", "client_secret", "Password"], hits.Select(h => h.Key));
+        Assert.Equal(4, hits[0].Line);
+        Assert.All(hits, h => Assert.DoesNotContain("Tundra", h.Hit.Masked, StringComparison.Ordinal));
+
+        var json = Scanner.CheckStructured("""{"oauth": {"apiKey": "xR7kP2mQ9vL4tW8zN3bC", "issuer": "https://auth.example.org"}, "list": [{"password": "Winter-2024-pass!"}]}""");
+        Assert.Equal(["oauth.apiKey", "list[0].password"], json.Select(h => h.Key));
+        Assert.All(json, h => Assert.Null(h.Line));
+    }
+
+    [Fact]
+    public void Base64()
+    {
+        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes("key: AKIAZ7EXAMPLE2QWERTY\n"));
+        Assert.Equal("key: AKIAZ7EXAMPLE2QWERTY\n", CredentialScanner.TryDecodeBase64Text(encoded));
+        Assert.Null(CredentialScanner.TryDecodeBase64Text("not base64 at all!"));
+        Assert.Null(CredentialScanner.TryDecodeBase64Text("c2hvcnQ=")); // too short to matter
+        Assert.Null(CredentialScanner.TryDecodeBase64Text(Convert.ToBase64String(new byte[] { 0, 1, 2, 3, 255, 254, 0, 7, 8, 9, 10, 11 })));
+    }
+}
