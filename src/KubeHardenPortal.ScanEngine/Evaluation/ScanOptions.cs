@@ -59,6 +59,7 @@ public sealed record ScanOptions
     [
         "aws_secret_access_key", "azure_batchai_storage_key", "azure_batch_key", "secret", "key", "password", "pwd", "token",
         "jwt", "bearer", "credential", "passwd", "apikey", "api_key", "private_key", "client_secret",
+        "key_content", "secret_key", "access_key", "signing_key", "encryption_key",
     ];
 
     /// <summary>KH-NET-017/018: variable/key names (case-insensitive) or literal values that are never reported.</summary>

@@ -47,7 +47,8 @@ public sealed partial class CredentialScanner
 
     public static CredentialScanner From(ScanOptions options) => new(options.CredentialNameTerms, options.CredentialAllowlist);
 
-    [GeneratedRegex(@"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")]
+    // Real PEM uses five dashes; copy-pasted or hand-edited keys often keep fewer, and are still private keys.
+    [GeneratedRegex(@"-{2,}\s*BEGIN [A-Z0-9 ]*PRIVATE KEY\s*-{2,}")]
     private static partial Regex PrivateKey();
 
     [GeneratedRegex(@"AKIA[0-9A-Z]{16}")]
@@ -93,7 +94,7 @@ public sealed partial class CredentialScanner
     // Each pattern with a literal its matches must contain: a cheap filter before running the regex.
     private static readonly (string Name, string Marker, Func<Regex> Pattern)[] ValuePatterns =
     [
-        ("a private key", "PRIVATE KEY-----", PrivateKey),
+        ("a private key", "PRIVATE KEY", PrivateKey),
         ("an AWS access key id", "AKIA", AwsAccessKey),
         ("a GitHub token", "ghp_", GitHubToken),
         ("a Google API key", "AIza", GoogleApiKey),
@@ -155,9 +156,9 @@ public sealed partial class CredentialScanner
     }
 
     /// <summary>
-    /// Rules 1 and 2 for a literal name/value pair (an env var, a ConfigMap key, a line of a config file). A match
-    /// on the name alone needs a value of at least 12 characters with Shannon entropy of at least 3.0 bits per
-    /// character (our heuristic against noise such as SMTP_PASSWORD_SECRET: smtp-creds).
+    /// Rules 1 and 2 for a literal name/value pair (an env var, a ConfigMap key, a line of a config file). A match on
+    /// the broad term "key" alone needs a value of at least 12 characters with Shannon entropy of at least 3.0 bits
+    /// per character; a variable that names a Secret object (SMTP_PASSWORD_SECRET: smtp-creds) is not a credential.
     /// </summary>
     public CredentialHit? CheckNameValue(string name, string value)
     {
@@ -166,13 +167,51 @@ public sealed partial class CredentialScanner
             return byValue;
         }
 
-        if (!IsLiteralCandidate(value) || MatchName(name) is not { } term || !LooksRandom(value))
+        if (!IsLiteralCandidate(value) || MatchName(name) is not { } term)
+        {
+            return null;
+        }
+
+        // The broad "key" term needs a random-looking value (CATALOG.md: cuts noise such as KEY_NAME: primary);
+        // specific terms (password, secret, token...) fail on any literal, unless the variable names a Secret.
+        if ((term == BroadTerm && !LooksRandom(value)) || NamesASecretObject(name, value))
         {
             return null;
         }
 
         return new CredentialHit("name", $"name matches \"{term}\" and the value is a literal", SecretMask.Mask(value));
     }
+
+    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")]
+    private static partial Regex Dns1123Name();
+
+    /// <summary>
+    /// SMTP_PASSWORD_SECRET: smtp-creds — a variable ending in _SECRET / _SECRET_NAME / _SECRET_REF whose value is a
+    /// Kubernetes object name refers to a Secret holding the credential; it is not the credential.
+    /// </summary>
+    private static bool NamesASecretObject(string name, string value)
+    {
+        var upper = name.ToUpperInvariant();
+        var refSuffix = upper.EndsWith("_SECRET_NAME", StringComparison.Ordinal) || upper.EndsWith("_SECRET_REF", StringComparison.Ordinal) ||
+                        (upper.EndsWith("_SECRET", StringComparison.Ordinal) && upper.Length > 7 &&
+                         (upper[..^7].Contains("PASSWORD", StringComparison.Ordinal) || upper[..^7].Contains("TOKEN", StringComparison.Ordinal) ||
+                          upper[..^7].Contains("KEY", StringComparison.Ordinal) || upper[..^7].Contains("CRED", StringComparison.Ordinal)));
+        if (refSuffix && Dns1123Name().IsMatch(value.Trim()))
+        {
+            return true;
+        }
+
+        // TOKEN_TTL, PASSWORD_FILE, SECRET_NAME, API_KEY_HEADER...: the last word says the value describes a credential.
+        var last = upper[(upper.LastIndexOfAny(['_', '.', '-']) + 1)..];
+        return MetadataSuffixes.Contains(last);
+    }
+
+    private static readonly HashSet<string> MetadataSuffixes = new(StringComparer.Ordinal)
+    {
+        "NAME", "REF", "FILE", "PATH", "DIR", "URL", "URI", "ENDPOINT", "HEADER", "TYPE", "MODE", "ID", "TTL", "EXPIRY",
+        "EXPIRATION", "LENGTH", "ALGORITHM", "ALG", "ISSUER", "AUDIENCE", "PREFIX", "FORMAT", "VERSION", "ENABLED",
+        "REGION", "USER", "USERNAME", "LOCATION", "PROVIDER", "SOURCE",
+    };
 
     /// <summary>The length and entropy gate for name-only matches.</summary>
     public static bool LooksRandom(string value) => value.Length >= 12 && Entropy(value) >= 3.0;

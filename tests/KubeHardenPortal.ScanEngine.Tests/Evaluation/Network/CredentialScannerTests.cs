@@ -36,6 +36,11 @@ public sealed class CredentialScannerTests
     [InlineData("ANYTHING", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXBhcnQ", "value")]
     [InlineData("ANYTHING", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----", "value")]
     [InlineData("DATABASE_URL", "postgres://orders:Tundra-Falcon@db:5432/orders", "value")]
+    [InlineData("PASSWORD", "aaaaaaaaaaaaaaaaaa", "name")] // a weak literal password is still a literal password
+    [InlineData("db_password", "abc123", "name")]
+    [InlineData("AWS_SECRET_ACCESS_KEY", "xxxxx", "name")]
+    [InlineData("OCI_CLI_KEY_CONTENT", "xxxxx", "name")]
+    [InlineData("ANYTHING", "---BEGIN RSA PRIVATE KEY---\nMIIEow\n---END RSA PRIVATE KEY---", "value")] // hand-edited header
     public void Finds(string name, string value, string rule)
     {
         var hit = Scanner.CheckNameValue(name, value);
@@ -54,7 +59,9 @@ public sealed class CredentialScannerTests
     [InlineData("CACHE_KEY_PREFIX", "sessions")]
     [InlineData("OAUTH_TOKEN_URL", "https://auth.example.org/oauth2/v1/token")]
     [InlineData("API_KEY", "{{ .Values.apiKey }}")]
-    [InlineData("PASSWORD", "aaaaaaaaaaaaaaaaaa")] // long but not random
+    [InlineData("DB_SECRET_NAME", "orders-db")] // names a Secret object
+    [InlineData("TOKEN_AUDIENCE", "orders-api")] // metadata about a token, not a token
+    [InlineData("KEY_NAME", "primary")] // broad "key" with a short, plain value
     [InlineData("HOSTNAME", "q9X2mV7pL4rT8wZ1kB6n")] // random but the name says nothing
     [InlineData("DATABASE_URL", "postgres://orders:${DB_PASSWORD}@db:5432/orders")]
     [InlineData("TLS_CA", "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUtestonly\n-----END CERTIFICATE-----")]
