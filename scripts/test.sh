@@ -37,15 +37,22 @@ for proj in tests/*/*.csproj; do
     | grep -E "^\s*(Failed|Skipped) |Passed!|Failed!|error" | grep -v "^\s*Passed " | head -200
   status=${PIPESTATUS[0]}
   [ "$status" -ne 0 ] && rc=$status
+  # "Passed!  - Failed: 0, Passed: 5, Skipped: 0" (minimal) or "Total tests: / Passed: / Failed: / Skipped:" (normal).
   line=$(grep -E "(Passed|Failed)!\s+-\s+Failed:" "$log" | tail -1)
-  if [ -z "$line" ]; then
+  if [ -n "$line" ]; then
+    f=$(echo "$line" | sed -E 's/.*Failed:\s*([0-9]+).*/\1/')
+    p=$(echo "$line" | sed -E 's/.*Passed:\s*([0-9]+).*/\1/')
+    s=$(echo "$line" | sed -E 's/.*Skipped:\s*([0-9]+).*/\1/')
+  elif grep -qE "^Total tests: [0-9]+" "$log"; then
+    p=$(grep -E "^\s+Passed: [0-9]+" "$log" | tail -1 | grep -oE "[0-9]+" || echo 0)
+    f=$(grep -E "^\s+Failed: [0-9]+" "$log" | tail -1 | grep -oE "[0-9]+" || echo 0)
+    s=$(grep -E "^\s+Skipped: [0-9]+" "$log" | tail -1 | grep -oE "[0-9]+" || echo 0)
+    p=${p:-0}; f=${f:-0}; s=${s:-0}
+  else
     echo "   no test summary from $name (did it crash?)" >&2
     failed=$((failed + 1)); rc=1
     continue
   fi
-  f=$(echo "$line" | sed -E 's/.*Failed:\s*([0-9]+).*/\1/')
-  p=$(echo "$line" | sed -E 's/.*Passed:\s*([0-9]+).*/\1/')
-  s=$(echo "$line" | sed -E 's/.*Skipped:\s*([0-9]+).*/\1/')
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 done
 
