@@ -75,12 +75,20 @@ public sealed class ControlPlaneView
     public const string Scheduler = "kube-scheduler";
 
     private readonly List<ComponentFlags> _components = [];
+    private List<ComponentFlags>? _apiServers;
+    private List<ComponentFlags>? _etcd;
 
     internal ControlPlaneView(ScanContext context)
     {
         var snapshot = context.Snapshot;
         foreach (var pod in context.OfKind("Pod"))
         {
+            // Static pods live in kube-system (or carry no namespace in a static-pod manifest file).
+            if (pod.Namespace != "kube-system" && !pod.NamespaceImplicit)
+            {
+                continue;
+            }
+
             var component = ComponentOf(pod);
             if (component is null)
             {
@@ -115,9 +123,9 @@ public sealed class ControlPlaneView
 
     public IReadOnlyList<ComponentFlags> Components => _components;
 
-    public IReadOnlyList<ComponentFlags> ApiServers => _components.Where(c => c.Component == ApiServer).ToList();
+    public IReadOnlyList<ComponentFlags> ApiServers => _apiServers ??= _components.Where(c => c.Component == ApiServer).ToList();
 
-    public IReadOnlyList<ComponentFlags> EtcdMembers => _components.Where(c => c.Component == Etcd).ToList();
+    public IReadOnlyList<ComponentFlags> EtcdMembers => _etcd ??= _components.Where(c => c.Component == Etcd).ToList();
 
     public IReadOnlyList<ComponentFlags> Of(string component) => _components.Where(c => c.Component == component).ToList();
 

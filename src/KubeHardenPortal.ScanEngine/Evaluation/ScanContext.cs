@@ -17,6 +17,8 @@ public sealed record NamespaceInfo(string Name, KubeObject? Object)
 public sealed class ScanContext
 {
     private readonly Lazy<Dictionary<string, List<KubeObject>>> _byKind;
+    private readonly Lazy<Dictionary<(string, string?), List<KubeObject>>> _byKindNamespace;
+    private readonly Lazy<Dictionary<(string, string?, string), KubeObject>> _byKey;
     private readonly Lazy<List<Workload>> _workloads;
     private readonly Lazy<List<NamespaceInfo>> _namespaces;
     private readonly Lazy<ControlPlaneView> _controlPlane;
@@ -29,6 +31,31 @@ public sealed class ScanContext
         Options = options;
         ServerVersion = KubeVersion.Parse(snapshot.Cluster.ServerGitVersion);
         _byKind = new(IndexByKind);
+        _byKindNamespace = new(() =>
+        {
+            var d = new Dictionary<(string, string?), List<KubeObject>>();
+            foreach (var o in Snapshot.Objects)
+            {
+                if (!d.TryGetValue((o.Kind, o.Namespace), out var list))
+                {
+                    d[(o.Kind, o.Namespace)] = list = [];
+                }
+
+                list.Add(o);
+            }
+
+            return d;
+        });
+        _byKey = new(() =>
+        {
+            var d = new Dictionary<(string, string?, string), KubeObject>();
+            foreach (var o in Snapshot.Objects)
+            {
+                d.TryAdd((o.Kind, o.Namespace, o.Name), o);
+            }
+
+            return d;
+        });
         _workloads = new(() => WorkloadExtractor.Extract(Snapshot.Objects));
         _namespaces = new(BuildNamespaces);
         _controlPlane = new(() => new ControlPlaneView(this));
@@ -57,10 +84,13 @@ public sealed class ScanContext
     public IReadOnlyList<KubeObject> OfKind(string kind) =>
         _byKind.Value.TryGetValue(kind, out var list) ? list : [];
 
-    public IEnumerable<KubeObject> OfKind(string kind, string? ns) => OfKind(kind).Where(o => o.Namespace == ns);
+    /// <summary>Objects of a kind in one namespace (indexed once; checks call this per workload).</summary>
+    public IReadOnlyList<KubeObject> OfKind(string kind, string? ns) =>
+        _byKindNamespace.Value.TryGetValue((kind, ns), out var list) ? list : [];
 
+    /// <summary>The first object with this kind, namespace and name (a duplicate later in the input is ignored).</summary>
     public KubeObject? Find(string kind, string? ns, string name) =>
-        OfKind(kind).FirstOrDefault(o => o.Namespace == ns && o.Name == name);
+        _byKey.Value.TryGetValue((kind, ns, name), out var o) ? o : null;
 
     public bool IsExcluded(string? ns) => Options.IsExcluded(ns);
 

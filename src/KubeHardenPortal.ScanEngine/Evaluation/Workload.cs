@@ -18,6 +18,8 @@ public sealed record ContainerRef(string Name, ContainerType Type, int Index, Js
 public sealed class Workload
 {
     private IReadOnlyList<ContainerRef>? _all;
+    private IReadOnlyDictionary<string, string>? _labels;
+    private IReadOnlyDictionary<string, string>? _annotations;
 
     internal Workload(KubeObject obj, JsonElement podSpec, JsonElement podMetadata, string podSpecPath, bool ephemeralOnly)
     {
@@ -55,9 +57,9 @@ public sealed class Workload
 
     public bool IsPod => Object.Is("Pod");
 
-    public IReadOnlyDictionary<string, string> PodLabels => KubeObject.ReadMap(PodMetadata.Get("labels"));
+    public IReadOnlyDictionary<string, string> PodLabels => _labels ??= KubeObject.ReadMap(PodMetadata.Get("labels"));
 
-    public IReadOnlyDictionary<string, string> PodAnnotations => KubeObject.ReadMap(PodMetadata.Get("annotations"));
+    public IReadOnlyDictionary<string, string> PodAnnotations => _annotations ??= KubeObject.ReadMap(PodMetadata.Get("annotations"));
 
     public JsonElement PodSecurityContext => PodSpec.Get("securityContext");
 
