@@ -18,6 +18,9 @@ public sealed record ScanReport(
     int ObjectCount,
     int WorkloadCount)
 {
+    /// <summary>Wall time of each check (parallel, so they overlap); for profiling, never part of a report.</summary>
+    public IReadOnlyList<(string CheckId, TimeSpan Elapsed)> CheckTimings { get; init; } = [];
+
     public int Count(ResultStatus status) => status switch
     {
         ResultStatus.Pass => Checks.Sum(c => c.Pass),
@@ -47,6 +50,7 @@ public static class Scanner
 
         var context = new ScanContext(snapshot, options);
         var results = new CheckResults[checks.Count];
+        var elapsed = new long[checks.Count];
         var parallel = new ParallelOptions
         {
             CancellationToken = cancellationToken,
@@ -59,10 +63,12 @@ public static class Scanner
 
         Parallel.For(0, checks.Count, parallel, i =>
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var r = new CheckResults(checks[i].Definition, context);
             checks[i].Evaluate(context, r);
             r.Complete();
             results[i] = r;
+            elapsed[i] = System.Diagnostics.Stopwatch.GetTimestamp() - started;
         });
 
         var summaries = results.Select(r => r.Summary()).ToList();
@@ -70,6 +76,9 @@ public static class Scanner
         var manualAsUnknown = snapshot.Mode == SnapshotMode.Manifests;
         var score = PostureScoring.Compute(summaries, manualAsUnknown);
         return new ScanReport(EngineVersion, CheckCatalog.Version, snapshot.Cluster, snapshot.Mode, findings, summaries, score,
-            snapshot.Coverage.ToList(), snapshot.Objects.Count, context.Workloads.Count);
+            snapshot.Coverage.ToList(), snapshot.Objects.Count, context.Workloads.Count)
+        {
+            CheckTimings = checks.Select((c, i) => (c.Definition.Id, System.Diagnostics.Stopwatch.GetElapsedTime(0, elapsed[i]))).ToList(),
+        };
     }
 }

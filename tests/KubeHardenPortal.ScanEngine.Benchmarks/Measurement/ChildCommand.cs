@@ -164,6 +164,29 @@ internal static class ChildCommand
             evalMs = sw.Elapsed.TotalMilliseconds;
             evalAlloc = Mb(GC.GetTotalAllocatedBytes(precise: true) - alloc1);
             evalPeakHeap = evalSampler.PeakMb;
+            if (Environment.GetEnvironmentVariable("KH_BENCH_PROFILE") == "1")
+            {
+                var ctx = new ScanContext(loaded!.Snapshot, Options);
+                var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                _ = ctx.Workloads;
+                var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+                _ = ctx.Namespaces;
+                var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+                _ = ctx.NetworkPolicies;
+                var t3 = System.Diagnostics.Stopwatch.GetTimestamp();
+                _ = ctx.Rbac;
+                var t4 = System.Diagnostics.Stopwatch.GetTimestamp();
+                Console.Error.WriteLine($"[profile] context: workloads {System.Diagnostics.Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds:F0} ms, " +
+                                        $"namespaces {System.Diagnostics.Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds:F0} ms, " +
+                                        $"network engine {System.Diagnostics.Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds:F0} ms, " +
+                                        $"rbac engine {System.Diagnostics.Stopwatch.GetElapsedTime(t3, t4).TotalMilliseconds:F0} ms");
+                var serial = Scanner.Evaluate(loaded!.Snapshot, Options with { MaxDegreeOfParallelism = 1 });
+                Console.Error.WriteLine($"[profile] serial total {serial.CheckTimings.Sum(t => t.Elapsed.TotalMilliseconds):F0} ms");
+                foreach (var (id, t) in serial.CheckTimings.OrderByDescending(t => t.Elapsed).Take(15))
+                {
+                    Console.Error.WriteLine($"[profile] {id} {t.TotalMilliseconds:F0} ms");
+                }
+            }
             peakRssEval = resetEval ? ProcessMemory.PeakRssMb() : 0;
         }
 

@@ -35,12 +35,22 @@ public sealed partial class CredentialScanner
     };
 
     private readonly string[] _terms;
+    private readonly System.Buffers.SearchValues<string> _needles;
+
+    /// <summary>
+    /// Cheap, vectorised pre-filter: text that contains no sensitive name term and no value-pattern marker cannot
+    /// produce a hit, so large config files skip the per-line parsing.
+    /// </summary>
+    public bool MayContainCredential(ReadOnlySpan<char> text) => text.ContainsAny(_needles);
     private readonly HashSet<string> _allowNames;
     private readonly HashSet<string> _allowValues;
 
     public CredentialScanner(IReadOnlyList<string> nameTerms, IReadOnlyList<string> allowlist)
     {
         _terms = nameTerms.Where(t => t.Length > 0).Select(t => t.ToLowerInvariant()).Distinct().ToArray();
+        _needles = System.Buffers.SearchValues.Create(
+            _terms.Concat(ValuePatterns.Select(p => p.Marker)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
+            StringComparison.OrdinalIgnoreCase);
         _allowNames = new HashSet<string>(allowlist, StringComparer.OrdinalIgnoreCase);
         _allowValues = new HashSet<string>(allowlist, StringComparer.Ordinal);
     }
@@ -167,7 +177,8 @@ public sealed partial class CredentialScanner
             return byValue;
         }
 
-        if (!IsLiteralCandidate(value) || MatchName(name) is not { } term)
+        // The name test is a few substring scans; the literal test runs regexes, so it goes second.
+        if (MatchName(name) is not { } term || !IsLiteralCandidate(value))
         {
             return null;
         }
@@ -382,7 +393,7 @@ public sealed partial class CredentialScanner
             lineNo++;
             var line = raw.TrimEnd('\r');
             var t = line.TrimStart();
-            if (t.Length == 0 || t[0] is '#' or ';' or '[' || t.StartsWith("//", StringComparison.Ordinal))
+            if (t.Length == 0 || t[0] is '#' or ';' or '[' || t.StartsWith("//", StringComparison.Ordinal) || !MayContainCredential(t))
             {
                 continue;
             }

@@ -104,7 +104,7 @@ public sealed class CredentialsInConfigMaps : Check
         }
 
         var trimmed = value.TrimStart();
-        if (multiLine || trimmed.StartsWith('{') || trimmed.StartsWith('['))
+        if ((multiLine || trimmed.StartsWith('{') || trimmed.StartsWith('[')) && scanner.MayContainCredential(value))
         {
             foreach (var (inner, line, h) in scanner.CheckStructured(value))
             {
