@@ -143,6 +143,7 @@ public sealed class InputLoader(LoadLimits? limits = null)
     /// <summary>
     /// Manifest files under <paramref name="root"/>, in ordinal path order. Hidden entries (.git, kubelet's ..data)
     /// are skipped. Linked files are read, linked folders are not followed, so a link loop cannot trap the walk.
+    /// Only files with content are listed (see below); a path given explicitly is always read.
     /// A folder that cannot be read is reported and the walk goes on with the others.
     /// </summary>
     private static List<string> EnumerateDirectory(string root, State state, CancellationToken cancellationToken)
@@ -170,7 +171,8 @@ public sealed class InputLoader(LoadLimits? limits = null)
                             pending.Push(entry.FullName);
                         }
                     }
-                    else if (ManifestExtensions.Any(e => entry.Name.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+                    else if (ManifestExtensions.Any(e => entry.Name.EndsWith(e, StringComparison.OrdinalIgnoreCase)) &&
+                             !IsEmptyOrSpecial(entry))
                     {
                         result.Add(entry.FullName);
                     }
@@ -184,6 +186,24 @@ public sealed class InputLoader(LoadLimits? limits = null)
 
         result.Sort(StringComparer.Ordinal);
         return result;
+    }
+
+    /// <summary>
+    /// True for a zero-length file, or a link to one: an empty file holds nothing to scan, and a FIFO or a device
+    /// (which report zero length too) would block the open or never end. A broken link or link loop is false, so
+    /// that reading it reports the problem.
+    /// </summary>
+    private static bool IsEmptyOrSpecial(FileSystemInfo entry)
+    {
+        try
+        {
+            var target = entry.LinkTarget is null ? entry : File.ResolveLinkTarget(entry.FullName, returnFinalTarget: true);
+            return target is FileInfo { Exists: true, Length: 0 };
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private void LoadFile(string path, State state)

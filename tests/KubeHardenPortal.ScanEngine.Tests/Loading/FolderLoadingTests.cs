@@ -93,6 +93,29 @@ public sealed class FolderLoadingTests
     }
 
     [Fact]
+    public void FifoAndDeviceInAFolder_DoNotBlockTheWalk()
+    {
+        using var dir = new TempDir();
+        dir.Write("m/a.yaml", Doc("ConfigMap", "a"));
+        dir.Write("m/empty.yaml", "");
+        if (File.Exists("/dev/zero"))
+        {
+            File.CreateSymbolicLink(dir.PathOf("m/zero.yaml"), "/dev/zero");
+        }
+
+        // A named pipe with no writer blocks whoever opens it; the walk must not open it.
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", dir.PathOf("m/pipe.yaml")))
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        using var r = WithinMinutes(() => Load(dir.PathOf("m")));
+        r.NoErrors();
+        Assert.Equal(["a@1"], r.NamesAndLines());
+    }
+
+    [Fact]
     public void KubernetesConfigMapMountLayout_IsRead()
     {
         // kubelet mounts a ConfigMap as: ..2024_01_01/app.yaml, ..data -> ..2024_01_01, app.yaml -> ..data/app.yaml

@@ -289,6 +289,19 @@ public sealed class ManifestLoadingTests
     }
 
     [Fact]
+    public void JsonDuplicateKeys_LastOneWins_AsTheApiServerReadsThem()
+    {
+        // Go's encoding/json (and so the API server without strict validation) keeps the last value; the
+        // scanner must see the same value, never the first one.
+        using var dir = new TempDir();
+        var file = dir.Write("dup.json",
+            "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"hostNetwork\":false,\"hostNetwork\":true}}");
+        using var r = Load(file);
+        r.NoErrors();
+        Assert.True(r.Object("p").Json.Get("spec").Bool("hostNetwork"));
+    }
+
+    [Fact]
     public void EmptyFileAndEmptyList_LoadNothingWithoutError()
     {
         using var dir = new TempDir();
