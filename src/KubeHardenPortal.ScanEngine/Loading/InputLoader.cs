@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Security;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -47,6 +50,14 @@ public sealed class InputLoader(LoadLimits? limits = null)
     private static readonly string[] ManifestExtensions = [".yaml", ".yml", ".json", ".gz"];
     private readonly LoadLimits _limits = limits ?? LoadLimits.Default;
 
+    private static readonly EnumerationOptions OneFolder = new()
+    {
+        RecurseSubdirectories = false,
+        IgnoreInaccessible = false,
+        AttributesToSkip = 0,
+        ReturnSpecialDirectories = false,
+    };
+
     private sealed class State
     {
         public List<KubeObject> Objects { get; } = [];
@@ -60,13 +71,15 @@ public sealed class InputLoader(LoadLimits? limits = null)
     public LoadResult Load(IEnumerable<string> paths, CancellationToken cancellationToken = default)
     {
         var state = new State();
+        var loaded = new HashSet<string>(StringComparer.Ordinal); // a file named twice (or also via its folder) loads once
         foreach (var path in paths)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (Directory.Exists(path))
             {
-                var files = EnumerateDirectory(path, state);
-                if (files.Count == 0)
+                var errorsBefore = state.Errors.Count;
+                var files = EnumerateDirectory(path, state, cancellationToken);
+                if (files.Count == 0 && state.Errors.Count == errorsBefore)
                 {
                     state.Errors.Add(new InputError(path, null, "no .yaml, .yml or .json files found in this folder"));
                 }
@@ -74,12 +87,18 @@ public sealed class InputLoader(LoadLimits? limits = null)
                 foreach (var file in files)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    LoadFile(file, state);
+                    if (loaded.Add(Path.GetFullPath(file)))
+                    {
+                        LoadFile(file, state);
+                    }
                 }
             }
             else if (File.Exists(path))
             {
-                LoadFile(path, state);
+                if (loaded.Add(Path.GetFullPath(path)))
+                {
+                    LoadFile(path, state);
+                }
             }
             else
             {
@@ -87,52 +106,104 @@ public sealed class InputLoader(LoadLimits? limits = null)
             }
         }
 
-        if (state.Snapshot is not null && state.Objects.Count > 0)
-        {
-            state.Errors.Add(new InputError(state.SnapshotFile!, null,
-                "a ClusterSnapshot cannot be combined with other manifests in one scan; the manifests were ignored"));
-        }
-
-        var snapshot = state.Snapshot ?? ClusterSnapshot.FromManifests(state.Objects);
-        return new LoadResult(snapshot, state.Errors, state.Documents, state.Files);
+        return Finish(state, state.Files);
     }
 
     /// <summary>Loads YAML or JSON text held in memory (used by tests and by uploads).</summary>
     public LoadResult LoadText(string name, string content)
     {
         var state = new State();
-        LoadBytes(name, Encoding.UTF8.GetBytes(content), state);
-        var snapshot = state.Snapshot ?? ClusterSnapshot.FromManifests(state.Objects);
-        return new LoadResult(snapshot, state.Errors, state.Documents, 1);
+        var size = Encoding.UTF8.GetByteCount(content);
+        if (size > _limits.MaxFileBytes)
+        {
+            // The same bound as a file on disk, so an upload cannot go around it.
+            state.Errors.Add(new InputError(name, null, $"input is {Mb(size)}, over the {Mb(_limits.MaxFileBytes)} limit; not read"));
+            return Finish(state, 1);
+        }
+
+        LoadBytesGuarded(name, Encoding.UTF8.GetBytes(content), state);
+        return Finish(state, 1);
     }
 
-    private static List<string> EnumerateDirectory(string root, State state)
+    private static LoadResult Finish(State state, int files)
     {
-        var options = new EnumerationOptions
+        if (state.Snapshot is not null && state.Objects.Count > 0)
         {
-            RecurseSubdirectories = true,
-            IgnoreInaccessible = false,
-            AttributesToSkip = FileAttributes.Hidden | FileAttributes.ReparsePoint,
-            ReturnSpecialDirectories = false,
-        };
+            var sources = state.Objects.Select(o => o.Source?.File).Distinct().ToList();
+            var named = string.Join(", ", sources.Take(3)) + (sources.Count > 3 ? $" and {sources.Count - 3} more" : "");
+            state.Errors.Add(new InputError(state.SnapshotFile!, null,
+                $"a ClusterSnapshot cannot be combined with other manifests in one scan; the {state.Objects.Count} " +
+                $"manifest object(s) from {named} were ignored"));
+        }
+
+        var snapshot = state.Snapshot ?? ClusterSnapshot.FromManifests(state.Objects);
+        return new LoadResult(snapshot, state.Errors, state.Documents, files);
+    }
+
+    /// <summary>
+    /// Manifest files under <paramref name="root"/>, in ordinal path order. Hidden entries (.git, kubelet's ..data)
+    /// are skipped. Linked files are read, linked folders are not followed, so a link loop cannot trap the walk.
+    /// Only files with content are listed (see below); a path given explicitly is always read.
+    /// A folder that cannot be read is reported and the walk goes on with the others.
+    /// </summary>
+    private static List<string> EnumerateDirectory(string root, State state, CancellationToken cancellationToken)
+    {
         var result = new List<string>();
-        try
+        var pending = new Stack<string>();
+        pending.Push(root);
+        while (pending.Count > 0)
         {
-            foreach (var f in Directory.EnumerateFiles(root, "*", options))
+            cancellationToken.ThrowIfCancellationRequested();
+            var dir = pending.Pop();
+            try
             {
-                if (ManifestExtensions.Any(e => f.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+                foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos("*", OneFolder))
                 {
-                    result.Add(f);
+                    if (entry.Name.StartsWith('.'))
+                    {
+                        continue;
+                    }
+
+                    if (entry is DirectoryInfo)
+                    {
+                        if (entry.LinkTarget is null)
+                        {
+                            pending.Push(entry.FullName);
+                        }
+                    }
+                    else if (ManifestExtensions.Any(e => entry.Name.EndsWith(e, StringComparison.OrdinalIgnoreCase)) &&
+                             !IsEmptyOrSpecial(entry))
+                    {
+                        result.Add(entry.FullName);
+                    }
                 }
             }
-        }
-        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
-        {
-            state.Errors.Add(new InputError(root, null, "cannot read folder: " + ex.Message));
+            catch (Exception ex) when (ex is UnauthorizedAccessException or IOException or SecurityException)
+            {
+                state.Errors.Add(new InputError(dir, null, "cannot read folder: " + ex.Message));
+            }
         }
 
         result.Sort(StringComparer.Ordinal);
         return result;
+    }
+
+    /// <summary>
+    /// True for a zero-length file, or a link to one: an empty file holds nothing to scan, and a FIFO or a device
+    /// (which report zero length too) would block the open or never end. A broken link or link loop is false, so
+    /// that reading it reports the problem.
+    /// </summary>
+    private static bool IsEmptyOrSpecial(FileSystemInfo entry)
+    {
+        try
+        {
+            var target = entry.LinkTarget is null ? entry : File.ResolveLinkTarget(entry.FullName, returnFinalTarget: true);
+            return target is FileInfo { Exists: true, Length: 0 };
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private void LoadFile(string path, State state)
@@ -156,13 +227,27 @@ public sealed class InputLoader(LoadLimits? limits = null)
                 return;
             }
         }
-        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException or SecurityException or NotSupportedException)
         {
             state.Errors.Add(new InputError(path, null, "cannot read file: " + ex.Message));
             return;
         }
 
-        LoadBytes(path, bytes, state);
+        LoadBytesGuarded(path, bytes, state);
+    }
+
+    /// <summary>The last line of the promise that bad content never throws: an unforeseen failure is reported too.</summary>
+    private void LoadBytesGuarded(string path, byte[] bytes, State state)
+    {
+        try
+        {
+            LoadBytes(path, bytes, state);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            state.Errors.Add(new InputError(path, null,
+                $"could not be loaded: unexpected {ex.GetType().Name}: {ex.Message} (please report this input)"));
+        }
     }
 
     private static string Mb(long bytes) => bytes >= 1024 * 1024 ? $"{bytes / (1024.0 * 1024):0.#} MiB" : $"{bytes} bytes";
@@ -189,8 +274,11 @@ public sealed class InputLoader(LoadLimits? limits = null)
 
     private void LoadBytes(string path, byte[] bytes, State state)
     {
+        var where = "";
         if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
         {
+            where = " in the gzip data";
+            var compressed = bytes;
             try
             {
                 using var gz = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
@@ -202,9 +290,16 @@ public sealed class InputLoader(LoadLimits? limits = null)
                     return;
                 }
             }
-            catch (InvalidDataException ex)
+            catch (Exception ex) when (ex is InvalidDataException or IOException)
             {
                 state.Errors.Add(new InputError(path, null, "corrupt gzip data: " + ex.Message));
+                return;
+            }
+
+            if (!GzipEndsCleanly(compressed, bytes))
+            {
+                state.Errors.Add(new InputError(path, null,
+                    "gzip data is cut short (truncated file or incomplete download); not read"));
                 return;
             }
         }
@@ -216,15 +311,15 @@ public sealed class InputLoader(LoadLimits? limits = null)
         }
         else if (span.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || span.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
         {
-            state.Errors.Add(new InputError(path, null, "file is UTF-16 encoded; save it as UTF-8"));
+            state.Errors.Add(new InputError(path, null, $"file is UTF-16 encoded{where}; save it as UTF-8"));
             return;
         }
 
-        var probe = span[..Math.Min(span.Length, 1 << 16)];
-        if (probe.IndexOf((byte)0) >= 0 || !Utf8.IsValid(span))
+        if (FirstBinaryByte(span) is { } bad)
         {
-            state.Errors.Add(new InputError(path, FirstBadLine(span),
-                "binary or non-UTF-8 content; expected YAML or JSON text"));
+            var what = span[bad] == 0 ? "a NUL byte" : $"byte 0x{span[bad]:X2} is not valid UTF-8";
+            state.Errors.Add(new InputError(path, LineAt(span, bad),
+                $"binary or non-UTF-8 content{where} ({what}); expected YAML or JSON text saved as UTF-8"));
             return;
         }
 
@@ -234,37 +329,123 @@ public sealed class InputLoader(LoadLimits? limits = null)
             return; // An empty file is not an error: nothing to scan in it.
         }
 
+        var text = bytes.AsMemory(bytes.Length - span.Length);
         if (span[first] is (byte)'{' or (byte)'[')
         {
-            LoadJson(path, bytes.AsMemory(bytes.Length - span.Length), state);
-        }
-        else
-        {
-            if (span.Length > _limits.MaxYamlBytes)
+            // JSON, unless a file not named .json fails to parse as JSON: then it may be YAML in flow style
+            // ({apiVersion: v1, ...}), and YAML reports what is wrong with it.
+            var jsonName = IsJsonName(path);
+            if (LoadJson(path, text, first, state, reportErrors: jsonName) || jsonName)
             {
-                state.Errors.Add(new InputError(path, null,
-                    $"YAML file is {Mb(span.Length)}, over the {Mb(_limits.MaxYamlBytes)} YAML limit; convert it to JSON or split it"));
                 return;
             }
-
-            LoadYaml(path, Encoding.UTF8.GetString(span), state);
         }
+
+        if (span.Length > _limits.MaxYamlBytes)
+        {
+            state.Errors.Add(new InputError(path, null,
+                $"YAML file is {Mb(span.Length)}, over the {Mb(_limits.MaxYamlBytes)} YAML limit; convert it to JSON or split it"));
+            return;
+        }
+
+        LoadYaml(path, Encoding.UTF8.GetString(span), state);
     }
 
-    private static int FirstBadLine(ReadOnlySpan<byte> span)
+    /// <summary>
+    /// GZipStream stops quietly where a truncated file ends, so check that the data ended with a complete member:
+    /// its trailer holds the CRC-32 and length (mod 2^32) of the member's output, which is the whole output for
+    /// one member (checked by length; zlib already checked the CRC) and the tail of it when members were concatenated.
+    /// </summary>
+    private static bool GzipEndsCleanly(byte[] compressed, byte[] output)
+    {
+        if (compressed.Length < 18)
+        {
+            return false; // shorter than a header and a trailer: nothing complete in it
+        }
+
+        var crc = BinaryPrimitives.ReadUInt32LittleEndian(compressed.AsSpan(compressed.Length - 8));
+        var size = BinaryPrimitives.ReadUInt32LittleEndian(compressed.AsSpan(compressed.Length - 4));
+        if (size == (uint)output.Length)
+        {
+            return true;
+        }
+
+        return size < output.Length && Crc32(output.AsSpan(output.Length - (int)size)) == crc;
+    }
+
+    private static readonly uint[] CrcTable = Enumerable.Range(0, 256).Select(n =>
+    {
+        var c = (uint)n;
+        for (var k = 0; k < 8; k++)
+        {
+            c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        }
+
+        return c;
+    }).ToArray();
+
+    private static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        var c = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            c = CrcTable[(c ^ b) & 0xFF] ^ (c >> 8);
+        }
+
+        return c ^ 0xFFFFFFFFu;
+    }
+
+    private static bool IsJsonName(string path) =>
+        path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Offset of the first NUL byte or invalid UTF-8 sequence, in one pass; null for clean UTF-8 text.</summary>
+    private static int? FirstBinaryByte(ReadOnlySpan<byte> span)
     {
         var nul = span.IndexOf((byte)0);
-        var end = nul >= 0 ? nul : span.Length;
-        for (var i = 0; i < end; i++)
+        var limit = nul >= 0 ? nul : span.Length;
+        if (Utf8.IsValid(span[..limit]))
         {
-            if (!Utf8.IsValid(span[i..Math.Min(end, i + 4)]) && span[i] >= 0x80 && !Utf8.IsValid(span[..(i + 1)]))
+            return nul >= 0 ? nul : null;
+        }
+
+        var i = 0;
+        while (i < limit)
+        {
+            var ascii = span[i..limit].IndexOfAnyExceptInRange((byte)0, (byte)0x7F);
+            if (ascii < 0)
             {
-                end = i;
                 break;
+            }
+
+            i += ascii;
+            if (Rune.DecodeFromUtf8(span[i..limit], out _, out var consumed) != OperationStatus.Done)
+            {
+                return i;
+            }
+
+            i += consumed;
+        }
+
+        return nul >= 0 ? nul : null;
+    }
+
+    /// <summary>1-based line of a byte offset; a line ends at \n, \r\n or a lone \r, as YAML reads it.</summary>
+    private static int LineAt(ReadOnlySpan<byte> span, int offset)
+    {
+        var before = span[..offset];
+        var line = 1 + before.Count((byte)'\n');
+        if (before.IndexOf((byte)'\r') >= 0)
+        {
+            for (var i = 0; i < before.Length; i++)
+            {
+                if (before[i] == '\r' && (i + 1 >= span.Length || span[i + 1] != '\n'))
+                {
+                    line++;
+                }
             }
         }
 
-        return 1 + span[..end].Count((byte)'\n');
+        return line;
     }
 
     private static int FirstNonSpace(ReadOnlySpan<byte> span)
@@ -280,7 +461,13 @@ public sealed class InputLoader(LoadLimits? limits = null)
         return -1;
     }
 
-    private void LoadJson(string path, ReadOnlyMemory<byte> json, State state)
+    private string JsonMessage(JsonException ex) =>
+        ex.Message.Contains("maximum configured depth", StringComparison.Ordinal)
+            ? $"JSON nesting deeper than {_limits.MaxDepth} levels"
+            : CleanJsonMessage(ex.Message);
+
+    /// <summary>Parses one JSON document; false (and an error when <paramref name="reportErrors"/>) if it is not JSON.</summary>
+    private bool LoadJson(string path, ReadOnlyMemory<byte> json, int first, State state, bool reportErrors)
     {
         JsonDocument doc;
         try
@@ -289,27 +476,33 @@ public sealed class InputLoader(LoadLimits? limits = null)
         }
         catch (JsonException ex)
         {
-            state.Errors.Add(new InputError(path, (int?)(ex.LineNumber + 1), "invalid JSON: " + CleanJsonMessage(ex.Message)));
-            return;
+            if (reportErrors)
+            {
+                state.Errors.Add(new InputError(path, (int?)(ex.LineNumber + 1), "invalid JSON: " + JsonMessage(ex)));
+            }
+
+            return false;
         }
 
         var root = doc.RootElement;
+        var line = 1 + json.Span[..first].Count((byte)'\n');
         if (root.ValueKind != JsonValueKind.Object)
         {
-            state.Errors.Add(new InputError(path, 1, "the JSON document is not an object, so not a Kubernetes object or List"));
+            state.Errors.Add(new InputError(path, line, "the JSON document is not an object, so not a Kubernetes object or List"));
             doc.Dispose();
-            return;
+            return true;
         }
 
         state.Documents.Add(doc);
         if (IsSnapshot(root))
         {
-            LoadSnapshot(path, root, json.Span, state);
-            return;
+            LoadSnapshot(path, root, line, ItemLines(json.Span, "objects"), state);
+            return true;
         }
 
         var itemLines = IsList(root) ? ItemLines(json.Span, "items") : [];
-        AddDocument(path, root, 1, itemLines, state);
+        AddDocument(path, root, line, itemLines, state);
+        return true;
     }
 
     private void LoadYaml(string path, string text, State state)
@@ -326,9 +519,9 @@ public sealed class InputLoader(LoadLimits? limits = null)
                 state.Errors.Add(new InputError(path, ex.Line, ex.Message));
                 continue;
             }
-            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or InsufficientExecutionStackException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                state.Errors.Add(new InputError(path, firstLine, "invalid YAML: " + ex.Message));
+                state.Errors.Add(new InputError(path, firstLine, $"invalid YAML: {ex.Message} ({ex.GetType().Name})"));
                 continue;
             }
 
@@ -362,7 +555,7 @@ public sealed class InputLoader(LoadLimits? limits = null)
             state.Documents.Add(doc);
             if (IsSnapshot(root))
             {
-                LoadSnapshot(path, root, default, state);
+                LoadSnapshot(path, root, converted.Line, converted.ObjectLines, state);
                 continue;
             }
 
@@ -390,7 +583,10 @@ public sealed class InputLoader(LoadLimits? limits = null)
         if (IsList(root))
         {
             var listKind = root.Str("kind")!;
+            // Typed lists from the API (e.g. PodList) leave apiVersion/kind off their items; a plain List does not,
+            // and lends its items nothing.
             var itemKind = listKind == "List" ? null : listKind[..^4];
+            var itemApiVersion = itemKind is null ? null : root.Str("apiVersion");
             var i = 0;
             foreach (var item in root.Get("items").EnumerateArray())
             {
@@ -402,8 +598,7 @@ public sealed class InputLoader(LoadLimits? limits = null)
                     continue;
                 }
 
-                // Typed lists from the API (e.g. PodList) leave apiVersion/kind off their items.
-                AddObject(path, item, itemLine, state, itemKind, root.Str("apiVersion"));
+                AddObject(path, item, itemLine, state, itemKind, itemApiVersion);
             }
 
             return;
@@ -429,6 +624,13 @@ public sealed class InputLoader(LoadLimits? limits = null)
         }
 
         var metadata = e.Get("metadata");
+        if (metadata.Get("name") is { ValueKind: not (JsonValueKind.String or JsonValueKind.Undefined or JsonValueKind.Null) } badName)
+        {
+            state.Errors.Add(new InputError(path, line,
+                $"{kind.Str() ?? defaultKind}: metadata.name must be a string, not {badName.Render(40)}; quote it"));
+            return;
+        }
+
         if ((metadata.ValueKind != JsonValueKind.Object ||
              (metadata.Get("name").ValueKind != JsonValueKind.String && metadata.Get("generateName").ValueKind != JsonValueKind.String)) &&
             !IsAuditPolicy(e))
@@ -441,7 +643,7 @@ public sealed class InputLoader(LoadLimits? limits = null)
         var obj = new KubeObject(e, new SourceLocation(path, line));
         if ((obj.Kind.Length == 0 && defaultKind is not null) || (obj.ApiVersion.Length == 0 && defaultApiVersion is not null))
         {
-            obj = KubeObjectWithDefaults(e, path, line, defaultKind, defaultApiVersion);
+            obj = KubeObjectWithDefaults(e, path, line, defaultKind, defaultApiVersion, state);
         }
 
         state.Objects.Add(obj);
@@ -451,10 +653,10 @@ public sealed class InputLoader(LoadLimits? limits = null)
     private static bool IsAuditPolicy(JsonElement e) =>
         e.Str("kind") == "Policy" && e.Str("apiVersion") is { } v && v.StartsWith("audit.k8s.io/", StringComparison.Ordinal);
 
-    private static KubeObject KubeObjectWithDefaults(JsonElement e, string path, int line, string? kind, string? apiVersion)
+    private static KubeObject KubeObjectWithDefaults(JsonElement e, string path, int line, string? kind, string? apiVersion, State state)
     {
         // Rare path (typed list items): re-serialise with the list's kind and apiVersion filled in.
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var buffer = new ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
@@ -477,6 +679,7 @@ public sealed class InputLoader(LoadLimits? limits = null)
         }
 
         var doc = JsonDocument.Parse(buffer.WrittenMemory.ToArray());
+        state.Documents.Add(doc); // disposed with the result, like every other document
         return new KubeObject(doc.RootElement, new SourceLocation(path, line));
     }
 
@@ -524,18 +727,18 @@ public sealed class InputLoader(LoadLimits? limits = null)
         return lines;
     }
 
-    private void LoadSnapshot(string path, JsonElement root, ReadOnlySpan<byte> json, State state)
+    private static void LoadSnapshot(string path, JsonElement root, int line, IReadOnlyList<int> lines, State state)
     {
         if (state.Snapshot is not null)
         {
-            state.Errors.Add(new InputError(path, 1, $"only one ClusterSnapshot per scan; {state.SnapshotFile} was already loaded"));
+            state.Errors.Add(new InputError(path, line, $"only one ClusterSnapshot per scan; {state.SnapshotFile} was already loaded"));
             return;
         }
 
         var apiVersion = root.Str("apiVersion");
         if (apiVersion != SnapshotApiVersion)
         {
-            state.Errors.Add(new InputError(path, 1,
+            state.Errors.Add(new InputError(path, line,
                 $"unsupported ClusterSnapshot apiVersion \"{apiVersion}\"; this engine reads {SnapshotApiVersion}"));
             return;
         }
@@ -543,25 +746,24 @@ public sealed class InputLoader(LoadLimits? limits = null)
         var objectsEl = root.Get("objects");
         if (objectsEl.ValueKind != JsonValueKind.Array)
         {
-            state.Errors.Add(new InputError(path, 1, "ClusterSnapshot has no \"objects\" array"));
+            state.Errors.Add(new InputError(path, line, "ClusterSnapshot has no \"objects\" array"));
             return;
         }
 
-        var lines = json.IsEmpty ? [] : ItemLines(json, "objects");
         var objects = new List<KubeObject>(objectsEl.GetArrayLength());
         var i = 0;
         foreach (var o in objectsEl.EnumerateArray())
         {
-            int? line = i < lines.Count ? lines[i] : null;
+            int? objectLine = i < lines.Count ? lines[i] : null;
             i++;
             if (o.ValueKind != JsonValueKind.Object ||
                 o.Get("kind").ValueKind != JsonValueKind.String || o.Get("apiVersion").ValueKind != JsonValueKind.String)
             {
-                state.Errors.Add(new InputError(path, line, $"objects[{i - 1}] is not a Kubernetes object (needs apiVersion and kind)"));
+                state.Errors.Add(new InputError(path, objectLine, $"objects[{i - 1}] is not a Kubernetes object (needs apiVersion and kind)"));
                 continue;
             }
 
-            objects.Add(new KubeObject(o, new SourceLocation(path, line)));
+            objects.Add(new KubeObject(o, new SourceLocation(path, objectLine)));
         }
 
         var cluster = root.Get("cluster");

@@ -15,7 +15,10 @@ public sealed record LoadLimits
     /// <summary>Nesting depth for JSON and YAML (stack-exhaustion guard).</summary>
     public int MaxDepth { get; init; } = 128;
 
-    /// <summary>Most YAML nodes one document may expand to through aliases (billion-laughs guard).</summary>
+    /// <summary>
+    /// Most YAML nodes one document may add through aliases and merge keys (billion-laughs guard). Nodes written
+    /// where they stand are not counted; an aliased scalar or key counts one node per 64 characters.
+    /// </summary>
     public long MaxYamlExpandedNodes { get; init; } = 2_000_000;
 
     public static readonly LoadLimits Default = new();

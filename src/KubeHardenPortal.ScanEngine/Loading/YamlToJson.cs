@@ -12,6 +12,7 @@ namespace KubeHardenPortal.ScanEngine.Loading;
 /// Converts one YAML document to JSON bytes with Kubernetes' YAML rules (sigs.k8s.io/yaml, i.e. YAML 1.1 scalars:
 /// yes/no/on/off are booleans, 0-prefixed integers are octal). Aliases are expanded with a hard budget so an
 /// alias bomb fails fast, merge keys (&lt;&lt;) are honoured, and duplicate keys are rejected as kubectl does.
+/// Only what aliases add is budgeted: a large document without aliases is bounded by the file size limits alone.
 /// </summary>
 internal static partial class YamlToJson
 {
@@ -42,51 +43,75 @@ internal static partial class YamlToJson
         public List<KeyValuePair<Node, Node>> Entries { get; } = [];
     }
 
-    /// <summary>Result of converting one document: JSON bytes (null for an empty document) and item start lines.</summary>
-    internal sealed record Converted(byte[]? Json, int Line, IReadOnlyList<int> ItemLines);
+    /// <summary>A use of an anchor (*name): written as its target, and everything under it counts against the budget.</summary>
+    private sealed class AliasNode(int line, Node target) : Node(line)
+    {
+        public Node Target { get; } = target;
+    }
+
+    /// <summary>Aliased scalars cost one node per this many characters, so huge aliased strings are bounded too.</summary>
+    private const int CharsPerNode = 64;
+
+    private static Node Resolve(Node node) => node is AliasNode a ? a.Target : node;
+
+    /// <summary>
+    /// Result of converting one document: JSON bytes (null for an empty document), the line the document's content
+    /// starts on, and the start lines of the elements of the root's "items" and "objects" sequences.
+    /// </summary>
+    internal sealed record Converted(byte[]? Json, int Line, IReadOnlyList<int> ItemLines, IReadOnlyList<int> ObjectLines);
 
     /// <summary>Parses <paramref name="text"/> (exactly one YAML document); lines are offset by <paramref name="firstLine"/>.</summary>
     public static Converted Convert(string text, int firstLine, LoadLimits limits)
     {
         Node? root;
+        var scanner = new Scanner(new StringReader(text), skipComments: true);
         try
         {
-            root = Parse(text, firstLine, limits);
+            root = Parse(scanner, firstLine, limits);
         }
         catch (YamlException ex)
         {
-            var line = ex.Start.Line > 0 ? firstLine + (int)ex.Start.Line - 1 : firstLine;
+            // Some scanner errors carry no position (Mark.Empty, e.g. a tab used as indentation): use where the
+            // scanner stopped instead.
+            var mark = ex.Start.Equals(Mark.Empty) ? scanner.CurrentPosition : ex.Start;
+            var line = mark.Line > 0 ? firstLine + (int)mark.Line - 1 : firstLine;
             throw new YamlInputException("invalid YAML: " + Clean(ex.Message), line);
         }
 
         if (root is null || (root is ScalarNode s0 && IsNull(s0)))
         {
-            return new Converted(null, firstLine, []);
+            return new Converted(null, firstLine, [], []);
         }
 
         var buffer = new ArrayBufferWriter<byte>(Math.Max(256, text.Length));
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, MaxDepth = limits.MaxDepth + 8 }))
         {
             long budget = limits.MaxYamlExpandedNodes;
-            Write(writer, root, 0, ref budget, limits);
+            Write(writer, root, 0, aliased: false, ref budget, limits);
         }
 
-        var itemLines = new List<int>();
+        return new Converted(buffer.WrittenSpan.ToArray(), root.Line, SequenceLines(root, "items"), SequenceLines(root, "objects"));
+    }
+
+    private static List<int> SequenceLines(Node root, string key)
+    {
+        var lines = new List<int>();
         if (root is MappingNode rootMap)
         {
             foreach (var (k, v) in rootMap.Entries)
             {
-                if (k is ScalarNode { Value: "items" } && v is SequenceNode seq)
+                if (Resolve(k) is ScalarNode ks && ks.Value == key && Resolve(v) is SequenceNode seq)
                 {
+                    lines.Clear();
                     foreach (var item in seq.Items)
                     {
-                        itemLines.Add(item.Line);
+                        lines.Add(item.Line);
                     }
                 }
             }
         }
 
-        return new Converted(buffer.WrittenSpan.ToArray(), root.Line, itemLines);
+        return lines;
     }
 
     private static string Clean(string message)
@@ -96,9 +121,10 @@ internal static partial class YamlToJson
         return i >= 0 ? message[(i + 3)..] : message;
     }
 
-    private static Node? Parse(string text, int firstLine, LoadLimits limits)
+    private static Node? Parse(Scanner scanner, int firstLine, LoadLimits limits)
     {
-        var parser = new Parser(new StringReader(text));
+        var parser = new Parser(scanner);
+        var documents = 0;
         var anchors = new Dictionary<string, Node>(StringComparer.Ordinal);
         var stack = new Stack<Node>();
         Node? root = null;
@@ -140,6 +166,17 @@ internal static partial class YamlToJson
             var ev = parser.Current!;
             switch (ev)
             {
+                case DocumentStart ds:
+                    // Documents are split at "---" lines before parsing, so a second one here had no such line
+                    // (e.g. it follows a line break YAML knows but this loader does not split at). Report it
+                    // rather than keep only the first document.
+                    if (++documents > 1)
+                    {
+                        throw new YamlInputException(
+                            "a second YAML document starts here without a \"---\" line at the start of a line", Line(ds));
+                    }
+
+                    break;
                 case Scalar sc:
                     var scalar = new ScalarNode(Line(sc), sc.Value, sc.Style, sc.Tag.IsEmpty ? null : sc.Tag.Value);
                     if (!sc.Anchor.IsEmpty)
@@ -198,7 +235,7 @@ internal static partial class YamlToJson
                         throw new YamlInputException($"recursive YAML alias *{alias.Value.Value}", Line(alias));
                     }
 
-                    Attach(target);
+                    Attach(new AliasNode(Line(alias), target));
                     break;
             }
         }
@@ -206,18 +243,25 @@ internal static partial class YamlToJson
         return root;
     }
 
-    private static void Spend(ref long budget, Node node)
+    /// <summary>Charges what an alias adds to the output; nodes written where they stand cost nothing.</summary>
+    private static void Spend(ref long budget, Node node, bool aliased, int chars = 0)
     {
-        if (--budget < 0)
+        if (aliased && (budget -= 1 + (chars / CharsPerNode)) < 0)
         {
             throw new YamlInputException(
                 "YAML aliases expand to too many nodes (possible alias bomb, \"billion laughs\")", node.Line);
         }
     }
 
-    private static void Write(Utf8JsonWriter w, Node node, int depth, ref long budget, LoadLimits limits)
+    private static void Write(Utf8JsonWriter w, Node node, int depth, bool aliased, ref long budget, LoadLimits limits)
     {
-        Spend(ref budget, node);
+        if (node is AliasNode alias)
+        {
+            node = alias.Target;
+            aliased = true;
+        }
+
+        Spend(ref budget, node, aliased, node is ScalarNode sc ? sc.Value.Length : 0);
         if (depth > limits.MaxDepth)
         {
             throw new YamlInputException($"YAML nesting deeper than {limits.MaxDepth} levels", node.Line);
@@ -232,7 +276,7 @@ internal static partial class YamlToJson
                 w.WriteStartArray();
                 foreach (var item in seq.Items)
                 {
-                    Write(w, item, depth + 1, ref budget, limits);
+                    Write(w, item, depth + 1, aliased, ref budget, limits);
                 }
 
                 w.WriteEndArray();
@@ -240,14 +284,14 @@ internal static partial class YamlToJson
             case MappingNode map:
                 w.WriteStartObject();
                 var seen = new HashSet<string>(StringComparer.Ordinal);
-                List<MappingNode>? merges = null;
+                List<(MappingNode Map, bool Aliased)>? merges = null;
                 foreach (var (k, v) in map.Entries)
                 {
                     var key = KeyText(k);
-                    if (key == "<<" && k is ScalarNode { Style: ScalarStyle.Plain })
+                    if (key == "<<" && Resolve(k) is ScalarNode { Style: ScalarStyle.Plain })
                     {
                         merges ??= [];
-                        CollectMerges(v, merges);
+                        CollectMerges(v, aliased, merges, ref budget);
                         continue;
                     }
 
@@ -256,21 +300,25 @@ internal static partial class YamlToJson
                         throw new YamlInputException($"duplicate key \"{Truncate(key)}\" in a mapping", k.Line);
                     }
 
+                    Spend(ref budget, k, aliased, key.Length);
                     w.WritePropertyName(key);
-                    Write(w, v, depth + 1, ref budget, limits);
+                    Write(w, v, depth + 1, aliased, ref budget, limits);
                 }
 
                 if (merges is not null)
                 {
-                    foreach (var m in merges)
+                    foreach (var (m, mergedAliased) in merges)
                     {
                         foreach (var (k, v) in m.Entries)
                         {
+                            // Every merged key looked at costs, written or not: merging many copies of one big
+                            // mapping writes little but could otherwise take unbounded time.
                             var key = KeyText(k);
+                            Spend(ref budget, k, mergedAliased, key.Length);
                             if (key != "<<" && seen.Add(key))
                             {
                                 w.WritePropertyName(key);
-                                Write(w, v, depth + 1, ref budget, limits);
+                                Write(w, v, depth + 1, mergedAliased, ref budget, limits);
                             }
                         }
                     }
@@ -281,19 +329,26 @@ internal static partial class YamlToJson
         }
     }
 
-    private static void CollectMerges(Node v, List<MappingNode> into)
+    private static void CollectMerges(Node v, bool aliased, List<(MappingNode, bool)> into, ref long budget)
     {
+        if (v is AliasNode a)
+        {
+            v = a.Target;
+            aliased = true;
+        }
+
         switch (v)
         {
             case MappingNode m:
-                into.Add(m);
+                into.Add((m, aliased));
                 break;
             case SequenceNode s:
                 foreach (var item in s.Items)
                 {
-                    if (item is MappingNode mi)
+                    Spend(ref budget, item, aliased || item is AliasNode);
+                    if (Resolve(item) is MappingNode mi)
                     {
-                        into.Add(mi);
+                        into.Add((mi, aliased || item is AliasNode));
                     }
                     else
                     {
@@ -307,7 +362,7 @@ internal static partial class YamlToJson
         }
     }
 
-    private static string KeyText(Node k) => k switch
+    private static string KeyText(Node k) => Resolve(k) switch
     {
         ScalarNode s when s.Style == ScalarStyle.Plain && IsNull(s) => "null",
         ScalarNode s when s.Style == ScalarStyle.Plain && ResolveBool(s.Value) is { } b => b ? "true" : "false",
@@ -374,12 +429,16 @@ internal static partial class YamlToJson
         }
     }
 
-    [GeneratedRegex(@"^[-+]?[0-9][0-9_]*$")]
-    private static partial Regex DecimalInt();
+    /// <summary>go-yaml v2's float syntax, matched after underscores are removed.</summary>
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex YamlFloat();
 
-    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$")]
-    private static partial Regex FloatRe();
-
+    /// <summary>
+    /// Writes a plain scalar as a number when go-yaml v2 (what kubectl reads YAML with) would: underscores are
+    /// dropped, then it is an integer as Go's ParseInt/ParseUint read it with base 0 (0x, 0o and 0b prefixes, a
+    /// leading 0 for octal: 0644 is 420), else a float in YAML's syntax (1e3, 1.5, and also 089, which is no
+    /// octal). Anything else (.inf, 1e400, 0xZZ) stays text.
+    /// </summary>
     private static bool TryWriteNumber(Utf8JsonWriter w, string v)
     {
         if (v.Length == 0 || v.Length > 64)
@@ -387,79 +446,71 @@ internal static partial class YamlToJson
             return false;
         }
 
-        var neg = v[0] == '-';
-        var body = v[0] is '-' or '+' ? v[1..] : v;
-
-        if (body.StartsWith("0x", StringComparison.Ordinal) && body.Length > 2 &&
-            ulong.TryParse(body[2..].Replace("_", ""), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var hex))
+        var plain = v.Contains('_', StringComparison.Ordinal) ? v.Replace("_", "", StringComparison.Ordinal) : v;
+        if (TryParseGoInteger(plain, out var negative, out var magnitude) && (!negative || magnitude <= (ulong)long.MaxValue + 1))
         {
-            WriteInteger(w, neg, hex);
+            WriteInteger(w, negative, magnitude);
             return true;
         }
 
-        if (body.StartsWith("0b", StringComparison.Ordinal) && body.Length > 2)
+        if (YamlFloat().IsMatch(plain) &&
+            double.TryParse(plain, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
         {
-            try
-            {
-                WriteInteger(w, neg, System.Convert.ToUInt64(body[2..].Replace("_", ""), 2));
-                return true;
-            }
-            catch (FormatException)
-            {
-                return false;
-            }
-            catch (OverflowException)
-            {
-                return false;
-            }
-        }
-
-        if (DecimalInt().IsMatch(v))
-        {
-            var digits = body.Replace("_", "");
-            if (digits.Length > 1 && digits[0] == '0')
-            {
-                // YAML 1.1: a leading zero means octal (0644 -> 420), as Kubernetes reads defaultMode.
-                if (digits.All(c => c is >= '0' and <= '7'))
-                {
-                    try
-                    {
-                        WriteInteger(w, neg, System.Convert.ToUInt64(digits, 8));
-                        return true;
-                    }
-                    catch (OverflowException)
-                    {
-                        return false;
-                    }
-                }
-
-                return false;
-            }
-
-            if (ulong.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var dec))
-            {
-                WriteInteger(w, neg, dec);
-                return true;
-            }
-
-            return false;
-        }
-
-        if (body is ".inf" or ".Inf" or ".INF" or ".nan" or ".NaN" or ".NAN")
-        {
-            return false; // JSON cannot carry these; keep the text.
-        }
-
-        if (FloatRe().IsMatch(v) && v.Contains('.', StringComparison.Ordinal) || (FloatRe().IsMatch(v) && (v.Contains('e') || v.Contains('E'))))
-        {
-            if (double.TryParse(v.Replace("_", ""), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
-            {
-                w.WriteNumberValue(d);
-                return true;
-            }
+            w.WriteNumberValue(d);
+            return true;
         }
 
         return false;
+    }
+
+    private static bool TryParseGoInteger(string s, out bool negative, out ulong magnitude)
+    {
+        negative = false;
+        magnitude = 0;
+        var body = s.AsSpan();
+        if (body.Length > 0 && body[0] is '+' or '-')
+        {
+            negative = body[0] == '-';
+            body = body[1..];
+        }
+
+        var radix = 10u;
+        if (body.Length >= 2 && body[0] == '0')
+        {
+            radix = body[1] switch
+            {
+                'x' or 'X' => 16u,
+                'o' or 'O' => 8u,
+                'b' or 'B' => 2u,
+                _ => 0u, // a leading 0 alone: octal
+            };
+            body = radix == 0 ? body[1..] : body[2..];
+            radix = radix == 0 ? 8u : radix;
+        }
+
+        if (body.IsEmpty)
+        {
+            return false;
+        }
+
+        foreach (var c in body)
+        {
+            var digit = c switch
+            {
+                >= '0' and <= '9' => (uint)(c - '0'),
+                >= 'a' and <= 'f' => (uint)(c - 'a' + 10),
+                >= 'A' and <= 'F' => (uint)(c - 'A' + 10),
+                _ => uint.MaxValue,
+            };
+            if (digit >= radix || magnitude > (ulong.MaxValue - digit) / radix)
+            {
+                return false;
+            }
+
+            magnitude = (magnitude * radix) + digit;
+        }
+
+        return true;
     }
 
     private static void WriteInteger(Utf8JsonWriter w, bool negative, ulong magnitude)
@@ -479,8 +530,11 @@ internal static partial class YamlToJson
     }
 
     /// <summary>
-    /// Splits a multi-document YAML stream at "---" lines (column 0), so a broken document does not take the
-    /// rest of the file with it. Yields (text, first line number).
+    /// Splits a multi-document YAML stream at "---" and "..." lines (column 0), so a broken document does not take
+    /// the rest of the file with it. Lines may end with \n, \r\n or a lone \r; each chunk is rebuilt with \n
+    /// (YAML normalises line breaks in content anyway), so line numbers stay right. Directives (%YAML) stay with
+    /// the document they introduce, and chunks of only blank lines and comments are dropped.
+    /// Yields (text, first line number).
     /// </summary>
     public static IEnumerable<(string Text, int FirstLine)> SplitDocuments(string text)
     {
@@ -488,24 +542,46 @@ internal static partial class YamlToJson
         var start = 1;
         var lineNo = 0;
         var pos = 0;
+        var content = false;   // the chunk has a "---" or a line other than blank, comment or directive
+        var directive = false; // the chunk has a directive that the next "---" opens
         while (pos < text.Length || (pos == text.Length && lineNo == 0))
         {
-            var nl = text.IndexOf('\n', pos);
-            var line = nl < 0 ? text[pos..] : text[pos..nl];
-            pos = nl < 0 ? text.Length + 1 : nl + 1;
-            lineNo++;
-            if (IsSeparator(line))
+            var end = text.AsSpan(pos).IndexOfAny('\n', '\r');
+            string line;
+            if (end < 0)
             {
-                if (sb.Length > 0)
+                line = text[pos..];
+                pos = text.Length + 1;
+            }
+            else
+            {
+                line = text.Substring(pos, end);
+                pos += end + (text[pos + end] == '\r' && pos + end + 1 < text.Length && text[pos + end + 1] == '\n' ? 2 : 1);
+            }
+
+            lineNo++;
+            var separator = Separator(line);
+            if (separator == '-' && directive && !content)
+            {
+                sb.Append(line).Append('\n');
+                content = true;
+                continue;
+            }
+
+            if (separator != 0)
+            {
+                if (content || directive)
                 {
                     yield return (sb.ToString(), start);
                 }
 
                 sb.Clear();
-                start = lineNo;
-                if (line.StartsWith("---", StringComparison.Ordinal))
+                content = directive = false;
+                if (separator == '-')
                 {
+                    start = lineNo;
                     sb.Append(line).Append('\n');
+                    content = true;
                 }
                 else
                 {
@@ -516,26 +592,41 @@ internal static partial class YamlToJson
             }
 
             sb.Append(line).Append('\n');
-            if (nl < 0)
+            if (!content)
             {
-                break;
+                var t = line.AsSpan().TrimStart(" \t");
+                if (line.StartsWith('%'))
+                {
+                    directive = true;
+                }
+                else if (!t.IsEmpty && t[0] != '#')
+                {
+                    content = true;
+                }
             }
         }
 
-        if (sb.Length > 0)
+        if (content || directive)
         {
             yield return (sb.ToString(), start);
         }
     }
 
-    private static bool IsSeparator(string line)
+    /// <summary>'-' for a document start line ("---" alone or before a space), '.' for a document end ("..."
+    /// alone or before a comment), otherwise 0.</summary>
+    private static char Separator(string line)
     {
-        var l = line.TrimEnd('\r');
-        if (l.StartsWith("---", StringComparison.Ordinal))
+        if (line.StartsWith("---", StringComparison.Ordinal))
         {
-            return l.Length == 3 || l[3] is ' ' or '\t';
+            return line.Length == 3 || line[3] is ' ' or '\t' ? '-' : (char)0;
         }
 
-        return l == "...";
+        if (line.StartsWith("...", StringComparison.Ordinal))
+        {
+            var rest = line.AsSpan(3).TrimStart(" \t");
+            return line.Length == 3 || (line[3] is ' ' or '\t' && (rest.IsEmpty || rest[0] == '#')) ? '.' : (char)0;
+        }
+
+        return (char)0;
     }
 }
