@@ -50,6 +50,9 @@ internal sealed class TeamConfiguration : IEntityTypeConfiguration<Team>
     {
         b.Property(t => t.Name).HasMaxLength(100);
         b.HasIndex(t => new { t.TenantId, t.Name }).IsUnique();
+        // Target of tenant-qualified foreign keys: a child row can only point at a team of its own tenant
+        // (foreign-key checks are not subject to row-level security).
+        b.HasAlternateKey(t => new { t.TenantId, t.Id });
         b.HasOne<Organization>().WithMany().HasForeignKey(t => t.TenantId).OnDelete(DeleteBehavior.Cascade);
     }
 }
@@ -60,7 +63,8 @@ internal sealed class TeamMemberConfiguration : IEntityTypeConfiguration<TeamMem
     {
         b.Property(m => m.Role).HasConversion<string>().HasMaxLength(20);
         b.HasIndex(m => new { m.TenantId, m.TeamId, m.UserId }).IsUnique();
-        b.HasOne<Team>().WithMany().HasForeignKey(m => m.TeamId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne<Team>().WithMany().HasForeignKey(m => new { m.TenantId, m.TeamId })
+            .HasPrincipalKey(t => new { t.TenantId, t.Id }).OnDelete(DeleteBehavior.Cascade);
         b.HasOne<Identity.PortalUser>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -19,8 +19,8 @@ namespace KubeHardenPortal.Data;
 /// (<see cref="TenantRlsConnectionInterceptor"/>).
 /// </summary>
 /// <remarks>
-/// Add a migration with:
-/// <c>dotnet ef migrations add NAME --project migrations/KubeHardenPortal.Migrations --startup-project migrations/KubeHardenPortal.Migrations</c>
+/// Add a migration with (migrations/README.md):
+/// <c>dotnet tool restore &amp;&amp; dotnet ef migrations add NAME --project migrations/KubeHardenPortal.Migrations --startup-project migrations/KubeHardenPortal.Migrations</c>
 /// and enable RLS for every new tenant table in the same migration (<c>migrationBuilder.EnableTenantRowLevelSecurity</c>).
 /// </remarks>
 public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options)
@@ -31,6 +31,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options)
     /// <summary>The tenant of this context instance; EF parameterises it per instance in the query filter.</summary>
     public Guid? CurrentTenantId { get; set; }
 
+    /// <summary>The signed-in user; row-level security lets a user read their own memberships in every tenant.</summary>
     public Guid? CurrentUserId { get; set; }
 
     public DbSet<Organization> Organizations => Set<Organization>();
@@ -47,6 +48,17 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options)
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
 
+        // Identity sets its table names explicitly ("AspNetUsers"), which the snake_case convention leaves alone.
+        // These tables are global, not tenant-owned: sign-in happens before a tenant is known.
+        builder.Entity<PortalUser>().ToTable("users");
+        builder.Entity<IdentityRole<Guid>>().ToTable("roles");
+        builder.Entity<IdentityUserClaim<Guid>>().ToTable("user_claims");
+        builder.Entity<IdentityUserLogin<Guid>>().ToTable("user_logins");
+        builder.Entity<IdentityUserRole<Guid>>().ToTable("user_roles");
+        builder.Entity<IdentityUserToken<Guid>>().ToTable("user_tokens");
+        builder.Entity<IdentityRoleClaim<Guid>>().ToTable("role_claims");
+        builder.Entity<PortalUser>().Property(u => u.DisplayName).HasMaxLength(100);
+
         foreach (var entity in builder.Model.GetEntityTypes())
         {
             if (typeof(ITenantOwned).IsAssignableFrom(entity.ClrType))
@@ -54,6 +66,21 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options)
                 builder.Entity(entity.ClrType).HasQueryFilter(TenantFilter, TenantPredicate(entity.ClrType));
             }
         }
+    }
+
+    // A pooled instance must never carry the previous lease's tenant: clear it when the lease ends.
+    public override void Dispose()
+    {
+        CurrentTenantId = null;
+        CurrentUserId = null;
+        base.Dispose();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        CurrentTenantId = null;
+        CurrentUserId = null;
+        return base.DisposeAsync();
     }
 
     // e => e.TenantId == this.CurrentTenantId — a null tenant matches nothing (fail closed).

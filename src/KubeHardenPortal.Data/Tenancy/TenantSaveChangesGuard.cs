@@ -1,3 +1,4 @@
+using KubeHardenPortal.Data.Organizations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -6,6 +7,7 @@ namespace KubeHardenPortal.Data.Tenancy;
 /// <summary>
 /// Layer 2 of tenant isolation: added tenant rows are stamped with the context's tenant; any added, modified or
 /// deleted tenant row of another tenant — or any tenant write without a tenant — throws before SQL is sent.
+/// An <see cref="Organization"/> is the tenant itself: it may only be written as the current tenant.
 /// </summary>
 public sealed class TenantSaveChangesGuard : SaveChangesInterceptor
 {
@@ -41,7 +43,8 @@ public sealed class TenantSaveChangesGuard : SaveChangesInterceptor
 
             if (entry.State == EntityState.Added && entry.Entity.TenantId == Guid.Empty)
             {
-                entry.Entity.TenantId = tenant;
+                // Through the entry, so the state manager sees the change (tenant_id is part of alternate keys).
+                entry.Property(e => e.TenantId).CurrentValue = tenant;
             }
 
             var original = entry.State == EntityState.Added ? entry.Entity.TenantId : entry.Property(e => e.TenantId).OriginalValue;
@@ -49,6 +52,21 @@ public sealed class TenantSaveChangesGuard : SaveChangesInterceptor
             {
                 throw new TenantMismatchException(
                     $"{entry.State} {entry.Metadata.ClrType.Name} of another tenant refused (row tenant {original}, context tenant {tenant})");
+            }
+        }
+
+        foreach (var entry in db.ChangeTracker.Entries<Organization>())
+        {
+            if (entry.State is not (EntityState.Added or EntityState.Modified or EntityState.Deleted))
+            {
+                continue;
+            }
+
+            var original = entry.State == EntityState.Added ? entry.Entity.Id : entry.Property(o => o.Id).OriginalValue;
+            if (db.CurrentTenantId is not { } tenant || entry.Entity.Id != tenant || original != tenant)
+            {
+                throw new TenantMismatchException(
+                    $"{entry.State} Organization {original} refused: only the current tenant ({db.CurrentTenantId?.ToString() ?? "none"}) may be written");
             }
         }
     }
