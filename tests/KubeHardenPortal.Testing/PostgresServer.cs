@@ -88,7 +88,7 @@ public sealed class PostgresServer : IAsyncDisposable
             ? Directory.GetDirectories("/usr/lib/postgresql")
                 .Select(d => Path.Combine(d, "bin"))
                 .Where(d => File.Exists(Path.Combine(d, "initdb")))
-                .OrderByDescending(d => d, StringComparer.Ordinal)
+                .OrderByDescending(d => decimal.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 0m)
                 .FirstOrDefault()
             : null;
 
