@@ -87,6 +87,10 @@ public static class WorkerHost
                 SchemaName = Migrations.HangfireSchema,
                 PrepareSchemaIfNecessary = true,
                 QueuePollInterval = queuePollInterval,
+                // A running job keeps extending its lease; a job whose worker was killed is picked up again after
+                // minutes instead of the fixed 30-minute default (jobs are idempotent by scan id, PRODUCT.md §9).
+                UseSlidingInvisibilityTimeout = true,
+                InvisibilityTimeout = TimeSpan.FromMinutes(5),
             });
 
     private static string Required(IConfiguration configuration, string name)
