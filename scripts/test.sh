@@ -13,6 +13,18 @@ if ! need dotnet; then
 fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# Data and Worker tests start a throwaway PostgreSQL from the machine's binaries (tests/KubeHardenPortal.Testing).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -z "${KHP_TEST_PG:-}" ]; then
+  if [ "$(id -u)" -eq 0 ] && need apt-get; then
+    echo "== installing PostgreSQL (apt-get install postgresql)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends postgresql >/dev/null \
+      || echo "PostgreSQL install failed; database tests will fail" >&2
+  else
+    echo "PostgreSQL binaries not found (/usr/lib/postgresql/*/bin): install the postgresql package or set KHP_TEST_PG" >&2
+  fi
+fi
+
 LOG_DIR="$ROOT/artifacts/test-logs"
 mkdir -p "$LOG_DIR"
 
@@ -30,6 +42,8 @@ passed=0; failed=0; skipped=0; rc=0
 for proj in tests/*/*.csproj; do
   name=$(basename "$proj" .csproj)
   case "$name" in *.Benchmarks) continue ;; esac
+  # Shared fixtures (tests/KubeHardenPortal.Testing) are libraries, not test projects.
+  grep -q "<IsTestProject>true</IsTestProject>" "$proj" || continue
   echo "== $name"
   log="$LOG_DIR/$name.log"
   dotnet test "$proj" -c Release --no-build --logger "console;verbosity=normal" \

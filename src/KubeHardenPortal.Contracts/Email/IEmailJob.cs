@@ -1,0 +1,32 @@
+namespace KubeHardenPortal.Contracts.Email;
+
+/// <summary>
+/// Sends the portal's e-mail. The Web host enqueues these (queue <see cref="Jobs.JobQueues.Notifications"/>); the Worker
+/// implements them with the configured sender (SMTP, or a log line in Development).
+/// </summary>
+/// <remarks>
+/// Wire contract: Hangfire persists this interface's name, the method names and the argument list. Never rename or
+/// reorder; add a new method instead and keep the old one until queued jobs have drained. Arguments are ids plus the
+/// one-time link — the recipient's address is read from the database when the job runs, never from the job.
+/// Links carry single-use tokens, so the Worker expires finished e-mail jobs early.
+/// Tenant-scoped methods take the tenant id first (STYLE.md §2.8).
+/// </remarks>
+public interface IEmailJob
+{
+    /// <summary>E-mail confirmation or password reset for a user (users are global: no tenant).</summary>
+    /// <param name="link">The absolute http(s) URL the user opens.</param>
+    Task SendAccountEmailAsync(Guid userId, AccountEmailKind kind, string link, CancellationToken cancellationToken);
+
+    /// <summary>Confirmation of a new e-mail address: sent to that new address, which is not stored until confirmed.</summary>
+    Task SendEmailChangeConfirmationAsync(Guid userId, string newEmail, string link, CancellationToken cancellationToken);
+
+    /// <summary>An invitation to an organization. Skipped (not failed) when it was accepted, revoked or has expired.</summary>
+    Task SendInvitationAsync(Guid tenantId, Guid invitationId, string link, CancellationToken cancellationToken);
+}
+
+/// <summary>Account e-mails. Serialized as numbers in queued jobs: never renumber.</summary>
+public enum AccountEmailKind
+{
+    ConfirmEmail = 1,
+    ResetPassword = 2,
+}

@@ -1,0 +1,117 @@
+using KubeHardenPortal.Contracts.Email;
+using KubeHardenPortal.Data;
+using KubeHardenPortal.Worker.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace KubeHardenPortal.Worker.Features.Email;
+
+/// <summary>
+/// Implements the <see cref="IEmailJob"/> wire contract. Thin: read what is needed by id, check it is still worth
+/// sending (jobs are retried and must be reentrant), compose, send, log ids — never addresses or links.
+/// </summary>
+internal sealed partial class EmailJob(
+    IDbContextFactory<PortalDbContext> contexts,
+    IServiceScopeFactory scopes,
+    IEmailSender sender,
+    IOptions<EmailOptions> options,
+    TimeProvider time,
+    ILogger<EmailJob> logger) : IEmailJob
+{
+    public async Task SendAccountEmailAsync(Guid userId, AccountEmailKind kind, string link, CancellationToken cancellationToken)
+    {
+        var url = RequireLink(link);
+        // Users are global (no tenant): a context without a tenant reads the users table and nothing tenant-owned.
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.AsNoTracking().Where(u => u.Id == userId)
+            .Select(u => new { u.Email, u.DisplayName }).SingleOrDefaultAsync(cancellationToken);
+        if (user?.Email is null)
+        {
+            LogSkipped(logger, "account", userId, "user not found or without e-mail");
+            return;
+        }
+
+        var product = options.Value.ProductName;
+        var message = kind switch
+        {
+            AccountEmailKind.ConfirmEmail => new EmailMessage(user.Email, $"Confirm your e-mail address for {product}",
+                $"Hello {user.DisplayName},\n\nconfirm your e-mail address by opening this link:\n\n{url}\n\n" +
+                "If you did not create an account, ignore this message.\n", url),
+            AccountEmailKind.ResetPassword => new EmailMessage(user.Email, $"Reset your {product} password",
+                $"Hello {user.DisplayName},\n\nreset your password by opening this link:\n\n{url}\n\n" +
+                "If you did not ask for this, ignore this message: your password stays unchanged.\n", url),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown account e-mail"),
+        };
+        await sender.SendAsync(message, cancellationToken);
+        LogSent(logger, kind == AccountEmailKind.ConfirmEmail ? "ConfirmEmail" : "ResetPassword", userId, Guid.Empty);
+    }
+
+    public async Task SendEmailChangeConfirmationAsync(Guid userId, string newEmail, string link, CancellationToken cancellationToken)
+    {
+        var url = RequireLink(link);
+        ArgumentException.ThrowIfNullOrWhiteSpace(newEmail);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var name = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.DisplayName).SingleOrDefaultAsync(cancellationToken);
+        if (name is null)
+        {
+            LogSkipped(logger, "email-change", userId, "user not found");
+            return;
+        }
+
+        await sender.SendAsync(new EmailMessage(newEmail, $"Confirm your new e-mail address for {options.Value.ProductName}",
+            $"Hello {name},\n\nconfirm this address as your new sign-in e-mail by opening this link:\n\n{url}\n", url), cancellationToken);
+        LogSent(logger, "EmailChange", userId, Guid.Empty);
+    }
+
+    public async Task SendInvitationAsync(Guid tenantId, Guid invitationId, string link, CancellationToken cancellationToken)
+    {
+        var url = RequireLink(link);
+        await using var tenant = JobTenantScope.Begin(scopes, tenantId);
+        await using var db = tenant.CreateDbContext();
+        var invitation = await db.Invitations.AsNoTracking().SingleOrDefaultAsync(i => i.Id == invitationId, cancellationToken);
+        var now = time.GetUtcNow();
+        var reason = invitation switch
+        {
+            null => "not found in this tenant",
+            { AcceptedAt: not null } => "already accepted",
+            { RevokedAt: not null } => "revoked",
+            _ when invitation.ExpiresAt <= now => "expired",
+            _ => null,
+        };
+        if (reason is not null)
+        {
+            LogSkippedInvitation(logger, tenantId, invitationId, reason);
+            return;
+        }
+
+        var organization = await db.Organizations.AsNoTracking().Where(o => o.Id == tenantId).Select(o => o.Name).SingleAsync(cancellationToken);
+        var product = options.Value.ProductName;
+        await sender.SendAsync(new EmailMessage(invitation!.Email, $"You are invited to {organization} on {product}",
+            $"Hello,\n\nyou are invited to join {organization} on {product} as {invitation.Role}.\n" +
+            $"Accept the invitation (valid until {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC) by opening this link:\n\n{url}\n", url),
+            cancellationToken);
+        LogSent(logger, "Invitation", invitationId, tenantId);
+    }
+
+    // A link is rendered into the e-mail: only absolute http(s) URLs, so a bug cannot mail "javascript:" or a relative path.
+    private static string RequireLink(string link)
+    {
+        if (!Uri.TryCreate(link, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new ArgumentException("the link must be an absolute http(s) URL", nameof(link));
+        }
+
+        return uri.AbsoluteUri;
+    }
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Sent {Kind} e-mail for {Id} (tenant {TenantId})")]
+    private static partial void LogSent(ILogger logger, string kind, Guid id, Guid tenantId);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Skipped {Kind} e-mail for user {UserId}: {Reason}")]
+    private static partial void LogSkipped(ILogger logger, string kind, Guid userId, string reason);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Skipped invitation {InvitationId} of tenant {TenantId}: {Reason}")]
+    private static partial void LogSkippedInvitation(ILogger logger, Guid tenantId, Guid invitationId, string reason);
+}
