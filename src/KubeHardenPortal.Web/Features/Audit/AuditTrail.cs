@@ -1,5 +1,6 @@
 using KubeHardenPortal.Data;
 using KubeHardenPortal.Data.Audit;
+using KubeHardenPortal.Data.Identity;
 using KubeHardenPortal.Data.Tenancy;
 using KubeHardenPortal.Web.Security;
 using Microsoft.EntityFrameworkCore;
@@ -28,9 +29,11 @@ public sealed class AuditTrail(TimeProvider clock, CurrentOrganization current, 
     /// Records an account event (sign-in, lockout, MFA change) in the organization the user has selected, if they are
     /// still a member of it. Accounts are global, so an event without a valid organization is only logged.
     /// </summary>
-    public async Task RecordAccountEventAsync(Guid userId, string userName, string action, string? detail, string? ipAddress,
+    public async Task RecordAccountEventAsync(PortalUser user, string action, string? detail, string? ipAddress,
         CancellationToken cancellationToken)
     {
+        var userId = user.Id;
+        var userName = string.IsNullOrWhiteSpace(user.DisplayName) ? user.Email : user.DisplayName;
         Guid? org;
         await using (var lookup = dbs.Create())
         {
