@@ -131,7 +131,9 @@ public sealed class AccountFlowTests(PortalFixture f)
         var signOut = await client.PostAsync("/Account/Logout", new FormUrlEncodedContent(new Dictionary<string, string>()));
         // Without a valid antiforgery token the sign-out is refused; with one (the real form) it succeeds.
         Assert.Equal(HttpStatusCode.BadRequest, signOut.StatusCode);
-        var page = await client.GetStringAsync("/Account/Manage");
+        var manage = await client.GetAsync("/Account/Manage");
+        var page = await manage.Content.ReadAsStringAsync();
+        Assert.True(manage.IsSuccessStatusCode, page[..Math.Min(3000, page.Length)]);
         var token = System.Text.RegularExpressions.Regex.Match(page, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
         var ok = await client.PostAsync("/Account/Logout", new FormUrlEncodedContent(
             new Dictionary<string, string> { ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token) }));

@@ -7,7 +7,7 @@ namespace KubeHardenPortal.Web.Features.Organizations;
 
 public sealed record MemberRow(Guid UserId, string DisplayName, string Email, OrgRole Role, bool HasMfa, DateTimeOffset JoinedAt);
 
-/// <summary>Members of the active organization (every member may see who else is in it).</summary>
+/// <summary>Members of the active organization, with their MFA status: Owners, Admins and Auditors only.</summary>
 public sealed class ListMembersHandler(TenantDbContextFactory dbs, CurrentOrganization current)
 {
     public async Task<Result<IReadOnlyList<MemberRow>>> HandleAsync(CancellationToken cancellationToken)
@@ -15,6 +15,11 @@ public sealed class ListMembersHandler(TenantDbContextFactory dbs, CurrentOrgani
         if (!current.IsActive)
         {
             return Errors.NoOrganization;
+        }
+
+        if (!CanRead(current))
+        {
+            return Errors.Forbidden;
         }
 
         await using var db = dbs.Create();
@@ -25,4 +30,6 @@ public sealed class ListMembersHandler(TenantDbContextFactory dbs, CurrentOrgani
             .AsNoTracking().ToListAsync(cancellationToken);
         return rows;
     }
+
+    public static bool CanRead(CurrentOrganization current) => current.Has(OrgRole.Auditor);
 }

@@ -9,7 +9,10 @@ public sealed record TeamMemberRow(string DisplayName, string Email, TeamRole Ro
 
 public sealed record TeamRow(Guid Id, string Name, DateTimeOffset CreatedAt, IReadOnlyList<TeamMemberRow> Members, TeamRole? MyRole);
 
-/// <summary>The active organization's teams with their members.</summary>
+/// <summary>
+/// The active organization's teams with their members. A Member sees only the teams they belong to (PRODUCT.md §5);
+/// Owners, Admins and Auditors see all of them.
+/// </summary>
 public sealed class ListTeamsHandler(TenantDbContextFactory dbs, CurrentOrganization current)
 {
     public async Task<Result<IReadOnlyList<TeamRow>>> HandleAsync(CancellationToken cancellationToken)
@@ -20,13 +23,18 @@ public sealed class ListTeamsHandler(TenantDbContextFactory dbs, CurrentOrganiza
         }
 
         await using var db = dbs.Create();
-        var teams = await db.Teams.AsNoTracking().OrderBy(t => t.Name).Select(t => new { t.Id, t.Name, t.CreatedAt }).ToListAsync(cancellationToken);
+        var me = current.UserId;
+        var visible = current.Has(Data.Organizations.OrgRole.Auditor)
+            ? db.Teams
+            : db.Teams.Where(t => db.TeamMembers.Any(m => m.TeamId == t.Id && m.UserId == me));
+        var teams = await visible.AsNoTracking().OrderBy(t => t.Name).Select(t => new { t.Id, t.Name, t.CreatedAt }).ToListAsync(cancellationToken);
+        var teamIds = teams.Select(t => t.Id).ToList();
         var members = await (from tm in db.TeamMembers
                              join u in db.Users on tm.UserId equals u.Id
+                             where teamIds.Contains(tm.TeamId)
                              orderby tm.Role descending, u.DisplayName
                              select new { tm.TeamId, tm.UserId, u.DisplayName, Email = u.Email ?? "", tm.Role })
             .AsNoTracking().ToListAsync(cancellationToken);
-        var me = current.UserId;
         return teams.Select(t =>
         {
             var mine = members.Where(m => m.TeamId == t.Id).ToList();
