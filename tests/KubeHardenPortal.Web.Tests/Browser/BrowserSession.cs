@@ -44,11 +44,25 @@ public sealed class BrowserSession : IAsyncDisposable
         return new BrowserSession(web, playwright, browser, address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
     }
 
+    /// <summary>Console errors of every page (a CSP violation or a failed script shows up here).</summary>
+    public List<string> ConsoleErrors { get; } = [];
+
     public async Task<IPage> NewPageAsync(int width = 1440, int height = 900)
     {
         var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height }, BaseURL = BaseUrl });
         context.SetDefaultTimeout(20_000);
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                lock (ConsoleErrors)
+                {
+                    ConsoleErrors.Add($"{page.Url}: {message.Text}");
+                }
+            }
+        };
+        return page;
     }
 
     /// <summary>Prerendered pages are not interactive yet: wait for the circuit before clicking.</summary>

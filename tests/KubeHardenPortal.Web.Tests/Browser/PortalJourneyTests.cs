@@ -93,6 +93,7 @@ public sealed class PortalJourneyTests(PortalFixture f) : IAsyncLifetime
         await BrowserSession.WaitInteractiveAsync(page);
         await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("Dashboard");
         await Assertions.Expect(page.Locator("#khp-org-switcher")).ToContainTextAsync("Journey Labs");
+        Assert.True(_session.ConsoleErrors.Count == 0, string.Join("\n", _session.ConsoleErrors));
     }
 
     [Fact]
@@ -156,6 +157,24 @@ public sealed class PortalJourneyTests(PortalFixture f) : IAsyncLifetime
         await phone.WaitForURLAsync(new Regex("/$"));
         await BrowserSession.WaitInteractiveAsync(phone);
         await BrowserSession.ScreenshotAsync(phone, "20-dashboard-phone");
+
+        // The organization now requires MFA for Owners and Admins: the Admin (no authenticator yet) is stopped.
+        await using (var owner = f.Db.OwnerContext())
+        {
+            var org = owner.Organizations.Single(o => o.Slug == "acme-platform");
+            org.RequireMfaForAdmins = true;
+            await owner.SaveChangesAsync();
+        }
+
+        var admin = await _session.NewPageAsync();
+        await admin.GotoAsync("/Account/Login");
+        await SignInWithPasswordAsync(admin, DemoSeeder.Users[1].Email, DemoSeeder.Users[1].Password);
+        await admin.WaitForURLAsync(new Regex("/$"));
+        await BrowserSession.WaitInteractiveAsync(admin);
+        await admin.Locator("#khp-enrol-mfa").WaitForAsync();
+        await Assertions.Expect(admin.Locator("h1")).ToHaveCountAsync(0); // no page content behind the gate
+        await BrowserSession.ScreenshotAsync(admin, "21-mfa-required-for-admins");
+        Assert.True(_session.ConsoleErrors.Count == 0, string.Join("\n", _session.ConsoleErrors));
     }
 
     private static long CurrentStep() => TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() / 30;
