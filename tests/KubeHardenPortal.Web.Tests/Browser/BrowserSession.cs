@@ -27,8 +27,15 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public static string ScreenshotDir { get; } = FindScreenshotDir();
 
+    public const string Chromium = "/usr/bin/chromium";
+
     public static async Task<BrowserSession> StartAsync(string appConnectionString)
     {
+        if (!File.Exists(Chromium))
+        {
+            throw new InvalidOperationException($"{Chromium} is missing: apt-get install -y chromium (browser tests never download a browser)");
+        }
+
         var web = new PortalWebFactory(appConnectionString);
         web.UseKestrel(0);
         web.StartServer();
@@ -36,7 +43,7 @@ public sealed class BrowserSession : IAsyncDisposable
         var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new()
         {
-            ExecutablePath = "/usr/bin/chromium",
+            ExecutablePath = Chromium,
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync"],
