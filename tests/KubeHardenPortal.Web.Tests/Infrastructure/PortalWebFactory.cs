@@ -5,6 +5,10 @@ namespace KubeHardenPortal.Web.Tests.Infrastructure;
 
 /// <summary>The real Program with its real pipeline, connected as khp_app to the test database.</summary>
 public sealed class PortalWebFactory(string appConnectionString, string environment = "Development",
+    IReadOnlyDictionary<string, string?>? settings = null) : PortalWebFactoryBase(appConnectionString, environment, settings);
+
+/// <summary>Base for factories that add their own host configuration.</summary>
+public class PortalWebFactoryBase(string appConnectionString, string environment = "Development",
     IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
