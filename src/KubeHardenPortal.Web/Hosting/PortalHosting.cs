@@ -52,6 +52,11 @@ internal static class PortalHosting
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.SuppressXFrameOptionsHeader = true; // SecurityHeadersMiddleware sends DENY and frame-ancestors 'none'
         });
+        services.AddHsts(o =>
+        {
+            o.MaxAge = TimeSpan.FromDays(365);
+            o.IncludeSubDomains = true;
+        });
         services.Configure<ForwardedHeadersOptions>(o =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;

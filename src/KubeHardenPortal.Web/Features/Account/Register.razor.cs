@@ -40,8 +40,8 @@ public partial class Register
         var result = await Users.CreateAsync(user, Input.Password);
         if (!result.Succeeded)
         {
-            // Same wording whether or not the email is taken would hide enumeration, but Identity reports it;
-            // we keep its message for duplicate emails because the confirmation flow already reveals existence.
+            // Identity's own messages (password rules, an email already registered): sign-up reveals an existing
+            // address, as most products do; sign-in, password reset and resend never do.
             _error = "Error: " + string.Join(" ", result.Errors.Select(e => e.Description));
             return;
         }
