@@ -1,0 +1,47 @@
+using KubeHardenPortal.Data.Identity;
+using KubeHardenPortal.Web.Security;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace KubeHardenPortal.Web.Features.Account;
+
+/// <summary>The account actions that are plain form posts (antiforgery-validated by the framework).</summary>
+internal static class AccountEndpoints
+{
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        var account = app.MapGroup("/Account");
+
+        account.MapPost("/Logout", async Task<IResult> (HttpContext context, IAntiforgery antiforgery, SignInManager<PortalUser> signIn) =>
+        {
+            // No form field is bound, so the framework would not enforce the token: check it here (no CSRF sign-out).
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                return TypedResults.BadRequest();
+            }
+
+            await signIn.SignOutAsync();
+            return TypedResults.LocalRedirect("~/Account/Login?signedOut=true");
+        });
+
+        account.MapPost("/PerformExternalLogin", (HttpContext context, SignInManager<PortalUser> signIn, IOptions<SsoOptions> sso,
+            [FromForm] string? returnUrl) =>
+        {
+            if (!sso.Value.IsConfigured)
+            {
+                return Results.NotFound();
+            }
+
+            var redirect = UriHelper.BuildRelative(context.Request.PathBase, "/Account/ExternalLogin",
+                QueryString.Create(new Dictionary<string, string?> { ["ReturnUrl"] = returnUrl ?? "/", ["Action"] = "LoginCallback" }));
+            var properties = signIn.ConfigureExternalAuthenticationProperties(SsoOptions.Scheme, redirect);
+            return TypedResults.Challenge(properties, [SsoOptions.Scheme]);
+        }).RequireRateLimiting(SignInRateLimiting.Policy);
+
+        return app;
+    }
+}

@@ -1,0 +1,95 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Encodings.Web;
+using KubeHardenPortal.Data.Identity;
+using KubeHardenPortal.Web.Features.Audit;
+using KubeHardenPortal.Web.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace KubeHardenPortal.Web.Features.Account;
+
+public partial class Login
+{
+    private string? _error;
+
+    [CascadingParameter]
+    private HttpContext HttpContext { get; set; } = default!;
+
+    [SupplyParameterFromForm]
+    private InputModel Input { get; set; } = default!;
+
+    [SupplyParameterFromQuery]
+    private string? ReturnUrl { get; set; }
+
+    [SupplyParameterFromQuery]
+    private bool SignedOut { get; set; }
+
+    private string SignUpHref => string.IsNullOrEmpty(ReturnUrl) ? "Account/Register" : $"Account/Register?ReturnUrl={Uri.EscapeDataString(ReturnUrl)}";
+
+    protected override async Task OnInitializedAsync()
+    {
+        Input ??= new();
+        if (HttpMethods.IsGet(HttpContext.Request.Method))
+        {
+            // Start clean: drop a half-finished external sign-in.
+            await HttpContext.SignOutAsync(IdentityConstants.ExternalScheme);
+        }
+    }
+
+    private async Task SignInAsync()
+    {
+        var ct = HttpContext.RequestAborted;
+        var ip = HttpContext.Connection.RemoteIpAddress?.ToString();
+        var user = await Users.FindByEmailAsync(Input.Email);
+        var result = await SignInManager.PasswordSignInAsync(user?.UserName ?? Input.Email, Input.Password, Input.RememberMe, lockoutOnFailure: true);
+        if (result.Succeeded)
+        {
+            await Audit.RecordAccountEventAsync(user!, "auth.signin", "Password", ip, ct);
+            Redirect.RedirectTo(ReturnUrl);
+        }
+        else if (result.RequiresTwoFactor)
+        {
+            Redirect.RedirectTo("Account/LoginWith2fa", new() { ["returnUrl"] = ReturnUrl, ["rememberMe"] = Input.RememberMe });
+        }
+        else if (result.IsLockedOut)
+        {
+            if (user is not null)
+            {
+                await Audit.RecordAccountEventAsync(user, "auth.lockout", "Too many failed sign-ins", ip, ct);
+            }
+
+            Logger.LogWarning("Sign-in refused: account locked out");
+            Redirect.RedirectTo("Account/Lockout");
+        }
+        else if (result.IsNotAllowed)
+        {
+            _error = "Error: confirm your email address first. We can send the link again if you lost it.";
+        }
+        else
+        {
+            if (user is not null)
+            {
+                await Audit.RecordAccountEventAsync(user, "auth.signin.failed", "Wrong password", ip, ct);
+            }
+
+            _error = "Error: that email and password don't match an account.";
+        }
+    }
+
+    private sealed class InputModel
+    {
+        [Required(ErrorMessage = "Enter your email.")]
+        [EmailAddress(ErrorMessage = "Enter a valid email address.")]
+        public string Email { get; set; } = "";
+
+        [Required(ErrorMessage = "Enter your password.")]
+        public string Password { get; set; } = "";
+
+        public bool RememberMe { get; set; }
+    }
+}

@@ -1,0 +1,43 @@
+using KubeHardenPortal.Web.Features.Account;
+using KubeHardenPortal.Web.Features.Audit;
+using KubeHardenPortal.Web.Features.Dashboard;
+using KubeHardenPortal.Web.Features.Organizations;
+using KubeHardenPortal.Web.Features.Teams;
+using KubeHardenPortal.Web.Hosting;
+using KubeHardenPortal.Web.Security;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Host.UseDefaultServiceProvider(o => { o.ValidateOnBuild = true; o.ValidateScopes = true; });
+
+builder.AddPortalLogging();
+builder.Services
+    .AddPortalDatabase(builder.Configuration)                           // khp_app role, tenant-bound contexts
+    .AddPortalIdentity(builder.Configuration, builder.Environment)      // Identity, TOTP, lockout, SSO, keys, email
+    .AddSignInRateLimiting()
+    .AddPortalHealthChecks()
+    .AddPortalUi()                                                      // Blazor Interactive Server + MudBlazor
+    .AddAccount()
+    .AddAuditLog()
+    .AddOrganizations()
+    .AddDashboard()
+    .AddTeams()
+    .AddDemoSeeder();
+
+var app = builder.Build();
+
+if (DemoSeeder.IsRequested(args))
+{
+    return await DemoSeeder.RunAsync(app.Services, Console.Out, CancellationToken.None);
+}
+
+app.UsePortalPipeline();            // headers, errors, auth, tenant resolution, rate limits, antiforgery
+app.MapPortalHealthChecks();        // /healthz, /readyz
+app.MapAccountEndpoints();          // sign-out, SSO challenge
+app.MapGroup("/api/organizations").MapOrganizationApi();
+app.MapPortalUi();                  // pages
+
+await app.RunAsync();
+return 0;
+
+/// <summary>Visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

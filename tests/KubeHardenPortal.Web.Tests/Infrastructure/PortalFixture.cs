@@ -1,0 +1,39 @@
+using KubeHardenPortal.Testing;
+
+namespace KubeHardenPortal.Web.Tests.Infrastructure;
+
+/// <summary>One throwaway PostgreSQL and one migrated database (with the least-privilege roles) for the test assembly.</summary>
+public sealed class PortalFixture : IAsyncLifetime
+{
+    private PostgresServer? _server;
+
+    public PostgresServer Server => _server ?? throw new InvalidOperationException("not started");
+
+    public PortalDatabase Db { get; private set; } = null!;
+
+    /// <summary>The web app on an in-memory test server, in Development (links shown, no HSTS).</summary>
+    public PortalWebFactory Web { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await PostgresServer.StartAsync();
+        Db = await PortalDatabase.CreateAsync(_server);
+        Web = new PortalWebFactory(Db.AppConnectionString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Web.DisposeAsync();
+        await Db.DisposeAsync();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PortalCollection : ICollectionFixture<PortalFixture>
+{
+    public const string Name = "portal";
+}
