@@ -25,6 +25,18 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ -z "${KHP_TEST_PG:
   fi
 fi
 
+# Browser tests (tests/KubeHardenPortal.Web.Tests) drive Debian's chromium through Playwright; never `playwright install`.
+if ! [ -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -eq 0 ] && need apt-get; then
+    echo "== installing chromium (apt-get install chromium)"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+      || echo "chromium install failed; browser tests will fail" >&2
+  else
+    echo "chromium not found at /usr/bin/chromium: install it (apt-get install -y chromium) for the browser tests" >&2
+  fi
+fi
+
 LOG_DIR="$ROOT/artifacts/test-logs"
 mkdir -p "$LOG_DIR"
 
@@ -48,7 +60,7 @@ for proj in tests/*/*.csproj; do
   log="$LOG_DIR/$name.log"
   dotnet test "$proj" -c Release --no-build --logger "console;verbosity=normal" \
     --results-directory "$ROOT/artifacts/test-results/$name" 2>&1 | tee "$log" \
-    | grep -E "^\s*(Failed|Skipped) |Passed!|Failed!|error" | grep -v "^\s*Passed " | head -200
+    | grep -E "^\s*(Failed|Skipped) [A-Za-z]|Passed!|Failed!|error CS|Build FAILED" | head -200
   status=${PIPESTATUS[0]}
   [ "$status" -ne 0 ] && rc=$status
   # "Passed!  - Failed: 0, Passed: 5, Skipped: 0" (minimal) or "Total tests: / Passed: / Failed: / Skipped:" (normal).
