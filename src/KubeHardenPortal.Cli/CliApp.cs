@@ -16,7 +16,8 @@ public static class CliApp
         kubeharden — NSA/CISA Kubernetes Hardening Guidance v1.2 checks for manifests and cluster snapshots
 
         Usage:
-          kubeharden scan PATH... [options]     scan YAML/JSON files, folders, or a ClusterSnapshot (.json / .json.gz)
+          kubeharden scan PATH... [options]     scan YAML/JSON files, folders, or a ClusterSnapshot (.json / .json.gz);
+                                                PATH "-" reads standard input (e.g. helm template … | kubeharden scan -)
           kubeharden checks [--format table|json]
           kubeharden version
 
@@ -37,7 +38,7 @@ public static class CliApp
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider time,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Func<Stream>? stdin = null)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
@@ -49,7 +50,7 @@ public static class CliApp
         {
             return args[0] switch
             {
-                "scan" => await ScanCommand.RunAsync(args[1..], stdout, stderr, time, cancellationToken),
+                "scan" => await ScanCommand.RunAsync(args[1..], stdout, stderr, time, stdin ?? Console.OpenStandardInput, cancellationToken),
                 "checks" => await ChecksCommand.RunAsync(args[1..], stdout, stderr, cancellationToken),
                 "version" or "--version" => await VersionCommand.RunAsync(stdout),
                 _ => await UsageError(stderr, $"unknown command \"{args[0]}\""),

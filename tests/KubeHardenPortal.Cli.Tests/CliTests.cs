@@ -89,6 +89,22 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Scan_Stdin_IsScannedAsAFile()
+    {
+        var stdout = new StringWriter();
+        var code = await CliApp.RunAsync(["scan", "-", "--format", "json", "--only", "KH-POD-001"], stdout, new StringWriter(),
+            TimeProvider.System, CancellationToken.None, () => new MemoryStream(System.Text.Encoding.UTF8.GetBytes(PrivilegedPod)));
+        Assert.Equal(ExitCodes.Findings, code);
+        using var doc = JsonDocument.Parse(stdout.ToString());
+        var f = doc.RootElement.GetProperty("findings")[0];
+        Assert.Equal("<stdin>", f.GetProperty("source").GetProperty("file").GetString());
+    }
+
+    [Fact]
+    public async Task Scan_StdinWithOtherPaths_IsAUsageError() =>
+        Assert.Equal(ExitCodes.InputOrUsage, (await Run("scan", "-", Write("a.yaml", CleanPod))).Code);
+
+    [Fact]
     public async Task Scan_NoPath_IsAUsageError() => Assert.Equal(ExitCodes.InputOrUsage, (await Run("scan")).Code);
 
     [Fact]

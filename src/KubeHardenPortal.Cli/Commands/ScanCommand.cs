@@ -18,7 +18,7 @@ internal static class ScanCommand
     private static readonly HashSet<string> Flags = ["--show-unknown", "--no-color", "--no-default-exclusions"];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider time,
-        CancellationToken cancellationToken)
+        Func<Stream> stdin, CancellationToken cancellationToken)
     {
         var a = new ArgReader(args, Values, Flags);
         if (a.Positional.Count == 0)
@@ -55,7 +55,14 @@ internal static class ScanCommand
             Now = time.GetUtcNow(),
         };
 
-        using var load = new InputLoader().Load(a.Positional, cancellationToken);
+        if (a.Positional.Contains("-") && a.Positional.Count > 1)
+        {
+            throw new UsageException("\"-\" (standard input) must be the only PATH");
+        }
+
+        using var load = a.Positional[0] == "-"
+            ? new InputLoader().LoadStream("<stdin>", stdin())
+            : new InputLoader().Load(a.Positional, cancellationToken);
         var report = Scanner.Evaluate(load.Snapshot, options, cancellationToken: cancellationToken);
         var reportOptions = new ReportOptions { IncludeUndecided = a.Flag("--show-unknown") };
 

@@ -110,6 +110,30 @@ public sealed class InputLoader(LoadLimits? limits = null)
     }
 
     /// <summary>Loads YAML or JSON text held in memory (used by tests and by uploads).</summary>
+    /// <summary>Loads a stream (e.g. standard input: `helm template … | kubeharden scan -`) with the file size bound.</summary>
+    public LoadResult LoadStream(string name, Stream stream)
+    {
+        var state = new State();
+        byte[] bytes;
+        try
+        {
+            bytes = ReadBounded(stream, _limits.MaxFileBytes, out var over);
+            if (over)
+            {
+                state.Errors.Add(new InputError(name, null, $"input is over the {Mb(_limits.MaxFileBytes)} limit; not read"));
+                return Finish(state, 1);
+            }
+        }
+        catch (IOException ex)
+        {
+            state.Errors.Add(new InputError(name, null, "cannot read: " + ex.Message));
+            return Finish(state, 1);
+        }
+
+        LoadBytesGuarded(name, bytes, state);
+        return Finish(state, 1);
+    }
+
     public LoadResult LoadText(string name, string content)
     {
         var state = new State();
