@@ -256,7 +256,23 @@ public sealed record RbacAccess(IReadOnlyList<RbacRule> Rules, bool IsCluster, s
 {
     /// <summary>Cluster-scoped permissions confer nothing through a RoleBinding (CATALOG.md §1.9 rule 1).</summary>
     public PermissionMatch Allows(PermissionProbe probe) =>
-        !IsCluster && probe.ClusterScoped ? PermissionMatch.Empty : RbacMatcher.Match(Rules, probe);
+        !IsCluster && probe.ClusterScoped ? PermissionMatch.Empty : MatchCached(Rules, probe);
+
+    // Rule lists are shared by every subject and binding of a role, and the checks ask the same probes of them:
+    // memoise per (rule list, probe) so five RBAC checks × N subjects match each role once per probe.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<RbacRule>,
+        System.Collections.Concurrent.ConcurrentDictionary<PermissionProbe, PermissionMatch>> Matches = new();
+
+    private static PermissionMatch MatchCached(IReadOnlyList<RbacRule> rules, PermissionProbe probe)
+    {
+        if (rules.Count == 0)
+        {
+            return PermissionMatch.Empty;
+        }
+
+        var perProbe = Matches.GetValue(rules, _ => new(ReferenceEqualityComparer.Instance));
+        return perProbe.GetOrAdd(probe, p => RbacMatcher.Match(rules, p));
+    }
 
     public string ScopeText => IsCluster ? "cluster-wide" : $"in namespace \"{Namespace}\"";
 }
