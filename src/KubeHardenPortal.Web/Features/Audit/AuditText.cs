@@ -27,6 +27,12 @@ public static class AuditText
         ["invitation.created"] = "invited someone",
         ["invitation.revoked"] = "revoked an invitation",
         ["invitation.accepted"] = "accepted an invitation",
+        ["team.created"] = "created a team",
+        ["team.renamed"] = "renamed a team",
+        ["team.deleted"] = "deleted a team",
+        ["team.member.added"] = "added someone to a team",
+        ["team.member.role.changed"] = "changed a team role",
+        ["team.member.removed"] = "removed someone from a team",
         ["demo.seeded"] = "seeded the demo organization",
     };
 
