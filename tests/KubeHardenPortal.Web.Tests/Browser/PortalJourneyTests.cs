@@ -116,6 +116,7 @@ public sealed class PortalJourneyTests(PortalFixture f) : IAsyncLifetime
                  {
                      ("/", "11-dashboard", "Dashboard"),
                      ("/teams", "12-teams", "Teams"),
+                     ("/members", "12b-members", "Members"),
                      ("/settings", "13-settings", "Settings"),
                      ("/audit", "14-audit-log", "Audit log"),
                      ("/clusters", "15-clusters-coming-soon", "Clusters"),
