@@ -70,6 +70,25 @@ public sealed class MemberManagementTests(PortalFixture f)
     }
 
     [Fact]
+    public async Task TwoOwnersRemovingEachOtherAtOnce_LeaveOneOwner()
+    {
+        for (var round = 0; round < 3; round++)
+        {
+            var (org, users) = await OrgAsync(OrgRole.Owner, OrgRole.Owner);
+            await using var first = await ScopeForAsync(users[0], org);
+            await using var second = await ScopeForAsync(users[1], org);
+            var results = await Task.WhenAll(
+                Handler<RemoveMemberHandler>(first).HandleAsync(new(users[1]), Ct),
+                Handler<RemoveMemberHandler>(second).HandleAsync(new(users[0]), Ct));
+
+            Assert.Single(results, r => r.Succeeded);
+            Assert.Single(results, r => r.Error?.Code == "conflict");
+            await using var db = f.Db.OwnerContext();
+            Assert.Equal(1, await db.Memberships.IgnoreQueryFilters().CountAsync(m => m.TenantId == org && m.Role == OrgRole.Owner));
+        }
+    }
+
+    [Fact]
     public async Task Remove_DeletesMembershipAndTeamMemberships_AndIsAudited()
     {
         var (org, users) = await OrgAsync(OrgRole.Owner, OrgRole.Member);

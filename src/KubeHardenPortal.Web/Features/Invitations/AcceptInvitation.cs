@@ -4,6 +4,7 @@ using KubeHardenPortal.Web.Features.Audit;
 using KubeHardenPortal.Web.Features.Members;
 using KubeHardenPortal.Web.Security;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace KubeHardenPortal.Web.Features.Invitations;
 
@@ -80,7 +81,15 @@ public sealed class AcceptInvitationHandler(TenantDbContextFactory dbs, CurrentO
         db.Memberships.Add(new Membership { Id = Guid.CreateVersion7(now), UserId = userId, Role = invitation.Role, JoinedAt = now });
         var name = await MemberRules.NameOfAsync(db, userId, cancellationToken);
         audit.Add(db, "invitation.accepted", "invitation", invitation.Id.ToString(), $"{name} joined as {invitation.Role}", name, userId);
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return new Error("conflict", "You are already a member of this organization.");
+        }
+
         await db.Users.Where(u => u.Id == userId)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.SelectedOrganizationId, command.OrganizationId), cancellationToken);
         await tx.CommitAsync(cancellationToken);

@@ -15,6 +15,18 @@ public sealed class ChangeMemberRoleHandler(TenantDbContextFactory dbs, CurrentO
 {
     public async Task<Result<OrgRole>> HandleAsync(ChangeMemberRoleCommand command, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ChangeAsync(command, cancellationToken);
+        }
+        catch (Exception ex) when (MemberRules.IsConcurrentChange(ex))
+        {
+            return MemberRules.ConcurrentChange;
+        }
+    }
+
+    private async Task<Result<OrgRole>> ChangeAsync(ChangeMemberRoleCommand command, CancellationToken cancellationToken)
+    {
         if (!MemberRules.CanManage(current) || !Enum.IsDefined(command.Role))
         {
             return Errors.Forbidden;

@@ -2,6 +2,7 @@ using KubeHardenPortal.Data;
 using KubeHardenPortal.Data.Organizations;
 using KubeHardenPortal.Web.Security;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace KubeHardenPortal.Web.Features.Members;
 
@@ -17,6 +18,25 @@ public static class MemberRules
     public static readonly Error NotFound = new("not_found", "That person is not a member of this organization.");
 
     public static readonly Error LastOwner = new("conflict", "An organization needs at least one Owner. Make someone else Owner first.");
+
+    public static readonly Error ConcurrentChange = new("conflict", "Someone changed the members at the same time. Reload and try again.");
+
+    /// <summary>
+    /// Member changes run in SERIALIZABLE transactions so two concurrent changes can never leave the organization without
+    /// an Owner; PostgreSQL then aborts one of them, which is an expected outcome, not an outage.
+    /// </summary>
+    public static bool IsConcurrentChange(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static Task<int> OwnerCountAsync(PortalDbContext db, CancellationToken cancellationToken) =>
         db.Memberships.CountAsync(m => m.Role == OrgRole.Owner, cancellationToken);

@@ -15,6 +15,18 @@ public sealed class RemoveMemberHandler(TenantDbContextFactory dbs, CurrentOrgan
 {
     public async Task<Result<Guid>> HandleAsync(RemoveMemberCommand command, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ChangeAsync(command, cancellationToken);
+        }
+        catch (Exception ex) when (MemberRules.IsConcurrentChange(ex))
+        {
+            return MemberRules.ConcurrentChange;
+        }
+    }
+
+    private async Task<Result<Guid>> ChangeAsync(RemoveMemberCommand command, CancellationToken cancellationToken)
+    {
         if (!MemberRules.CanManage(current))
         {
             return Errors.Forbidden;

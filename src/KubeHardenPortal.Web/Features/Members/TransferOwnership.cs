@@ -15,6 +15,18 @@ public sealed class TransferOwnershipHandler(TenantDbContextFactory dbs, Current
 {
     public async Task<Result<Guid>> HandleAsync(TransferOwnershipCommand command, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ChangeAsync(command, cancellationToken);
+        }
+        catch (Exception ex) when (MemberRules.IsConcurrentChange(ex))
+        {
+            return MemberRules.ConcurrentChange;
+        }
+    }
+
+    private async Task<Result<Guid>> ChangeAsync(TransferOwnershipCommand command, CancellationToken cancellationToken)
+    {
         if (!current.Has(OrgRole.Owner))
         {
             return Errors.Forbidden;
