@@ -22,11 +22,27 @@ public sealed class MembersPageTests(PortalFixture f)
         var html = await ownerClient.GetStringAsync("/members");
         Assert.Contains(member.Email!, html, StringComparison.Ordinal);
         Assert.Contains("invite-submit", html, StringComparison.Ordinal);
+        Assert.Contains(">Remove<", html, StringComparison.Ordinal);
 
         using var memberClient = await TestUsers.SignedInClientAsync(f.Web, member.Email!);
         var denied = await memberClient.GetStringAsync("/members");
         Assert.Contains("have access to this page", denied, StringComparison.Ordinal);
         Assert.DoesNotContain(owner.Email!, denied, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Auditor_SeesMembersReadOnly()
+    {
+        var owner = await TestUsers.CreateAsync(f.Web);
+        var auditor = await TestUsers.CreateAsync(f.Web);
+        var org = await TestUsers.CreateOrganizationAsync(f.Db, false, (owner.Id, OrgRole.Owner), (auditor.Id, OrgRole.Auditor));
+        await TestUsers.SelectAsync(f.Db, auditor.Id, org);
+
+        using var client = await TestUsers.SignedInClientAsync(f.Web, auditor.Email!);
+        var html = await client.GetStringAsync("/members");
+        Assert.Contains(owner.Email!, html, StringComparison.Ordinal);
+        Assert.DoesNotContain("invite-submit", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(">Remove<", html, StringComparison.Ordinal);
     }
 
     [Fact]
