@@ -1,6 +1,8 @@
 using KubeHardenPortal.Web.Features.Account;
 using KubeHardenPortal.Web.Features.Audit;
 using KubeHardenPortal.Web.Features.Dashboard;
+using KubeHardenPortal.Web.Features.Invitations;
+using KubeHardenPortal.Web.Features.Members;
 using KubeHardenPortal.Web.Features.Organizations;
 using KubeHardenPortal.Web.Features.Teams;
 using KubeHardenPortal.Web.Hosting;
@@ -19,6 +21,8 @@ builder.Services
     .AddAccount()
     .AddAuditLog()
     .AddOrganizations()
+    .AddMembers()
+    .AddInvitations()
     .AddDashboard()
     .AddTeams()
     .AddDemoSeeder();

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using KubeHardenPortal.Data.Organizations;
 using KubeHardenPortal.Web.Hosting;
 using KubeHardenPortal.Web.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -115,6 +116,7 @@ public sealed class PortalJourneyTests(PortalFixture f) : IAsyncLifetime
                  {
                      ("/", "11-dashboard", "Dashboard"),
                      ("/teams", "12-teams", "Teams"),
+                     ("/members", "12b-members", "Members"),
                      ("/settings", "13-settings", "Settings"),
                      ("/audit", "14-audit-log", "Audit log"),
                      ("/clusters", "15-clusters-coming-soon", "Clusters"),
@@ -174,6 +176,53 @@ public sealed class PortalJourneyTests(PortalFixture f) : IAsyncLifetime
         await admin.Locator("#khp-enrol-mfa").WaitForAsync();
         await Assertions.Expect(admin.Locator("h1")).ToHaveCountAsync(0); // no page content behind the gate
         await BrowserSession.ScreenshotAsync(admin, "21-mfa-required-for-admins");
+        Assert.True(_session.ConsoleErrors.Count == 0, string.Join("\n", _session.ConsoleErrors));
+    }
+
+    [Fact]
+    public async Task Owner_InvitesByLink_InviteeAcceptsAndJoins()
+    {
+        var owner = await TestUsers.CreateAsync(_session.Web);
+        var invitee = await TestUsers.CreateAsync(_session.Web);
+        var org = await TestUsers.CreateOrganizationAsync(f.Db, false, (owner.Id, OrgRole.Owner));
+        await TestUsers.SelectAsync(f.Db, owner.Id, org);
+
+        // The Owner creates an invitation; the link is shown once.
+        var page = await _session.NewPageAsync();
+        await page.GotoAsync("/Account/Login");
+        await SignInWithPasswordAsync(page, owner.Email!, TestUsers.Password);
+        await page.WaitForURLAsync(new Regex("/$"));
+        await page.GotoAsync("/members");
+        await BrowserSession.WaitInteractiveAsync(page);
+        await page.GetByLabel("E-mail address").FillAsync(invitee.Email!);
+        await page.ClickAsync("#invite-submit");
+        var link = (await page.Locator("#invite-link").InnerTextAsync()).Trim();
+        Assert.Contains("/invitations/accept?org=", link, StringComparison.Ordinal);
+        await Assertions.Expect(page.Locator("#invitations-table")).ToContainTextAsync(invitee.Email!);
+        await BrowserSession.ScreenshotAsync(page, "22-members-invitation-link");
+
+        // The invitee signs in, opens the link and joins with the role.
+        var guest = await _session.NewPageAsync();
+        await guest.GotoAsync("/Account/Login");
+        await SignInWithPasswordAsync(guest, invitee.Email!, TestUsers.Password);
+        await guest.WaitForURLAsync(new Regex("/$"));
+        await guest.GotoAsync(link);
+        await BrowserSession.WaitInteractiveAsync(guest);
+        await BrowserSession.ScreenshotAsync(guest, "23-accept-invitation");
+        await guest.ClickAsync("#invite-accept");
+        await guest.WaitForURLAsync(new Regex("/$"));
+        await BrowserSession.WaitInteractiveAsync(guest);
+        await Assertions.Expect(guest.Locator("h1")).ToContainTextAsync("Dashboard");
+
+        // Single use: the same link now says so.
+        await guest.GotoAsync(link);
+        await BrowserSession.WaitInteractiveAsync(guest);
+        await guest.ClickAsync("#invite-accept");
+        await Assertions.Expect(guest.Locator("#invite-error")).ToContainTextAsync("already");
+
+        await page.ReloadAsync();
+        await BrowserSession.WaitInteractiveAsync(page);
+        await Assertions.Expect(page.Locator("#members-table")).ToContainTextAsync(invitee.Email!);
         Assert.True(_session.ConsoleErrors.Count == 0, string.Join("\n", _session.ConsoleErrors));
     }
 

@@ -26,7 +26,8 @@ public sealed class PageAuthorizationTests
     public void AppPages_RequireSignIn()
     {
         foreach (var ns in new[] { "Features.Dashboard", "Features.Clusters", "Features.Findings", "Features.Tickets", "Features.Teams",
-                                   "Features.Audit", "Features.Settings", "Features.Organizations", "Features.Account.Manage" })
+                                   "Features.Audit", "Features.Settings", "Features.Organizations", "Features.Account.Manage",
+                                   "Features.Members", "Features.Invitations" })
         {
             var pages = typeof(Program).Assembly.GetTypes()
                 .Where(t => t.Namespace?.EndsWith(ns, StringComparison.Ordinal) == true && t.GetCustomAttributes<RouteAttribute>().Any());

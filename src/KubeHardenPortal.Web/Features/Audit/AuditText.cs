@@ -21,6 +21,18 @@ public static class AuditText
         ["auth.mfa.recovery-codes"] = "generated new recovery codes",
         ["auth.password.changed"] = "changed their password",
         ["auth.password.reset"] = "reset their password",
+        ["member.role.changed"] = "changed a member's role",
+        ["member.removed"] = "removed a member",
+        ["org.ownership.transferred"] = "transferred ownership",
+        ["invitation.created"] = "invited someone",
+        ["invitation.revoked"] = "revoked an invitation",
+        ["invitation.accepted"] = "accepted an invitation",
+        ["team.created"] = "created a team",
+        ["team.renamed"] = "renamed a team",
+        ["team.deleted"] = "deleted a team",
+        ["team.member.added"] = "added someone to a team",
+        ["team.member.role.changed"] = "changed a team role",
+        ["team.member.removed"] = "removed someone from a team",
         ["demo.seeded"] = "seeded the demo organization",
     };
 

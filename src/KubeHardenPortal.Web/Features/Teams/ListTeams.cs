@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace KubeHardenPortal.Web.Features.Teams;
 
-public sealed record TeamMemberRow(string DisplayName, string Email, TeamRole Role);
+public sealed record TeamMemberRow(Guid UserId, string DisplayName, string Email, TeamRole Role);
 
 public sealed record TeamRow(Guid Id, string Name, DateTimeOffset CreatedAt, IReadOnlyList<TeamMemberRow> Members, TeamRole? MyRole);
 
@@ -39,7 +39,7 @@ public sealed class ListTeamsHandler(TenantDbContextFactory dbs, CurrentOrganiza
         {
             var mine = members.Where(m => m.TeamId == t.Id).ToList();
             return new TeamRow(t.Id, t.Name, t.CreatedAt,
-                mine.Select(m => new TeamMemberRow(m.DisplayName, m.Email, m.Role)).ToList(),
+                mine.Select(m => new TeamMemberRow(m.UserId, m.DisplayName, m.Email, m.Role)).ToList(),
                 mine.FirstOrDefault(m => m.UserId == me)?.Role);
         }).ToList();
     }
@@ -47,5 +47,12 @@ public sealed class ListTeamsHandler(TenantDbContextFactory dbs, CurrentOrganiza
 
 internal static class TeamsFeature
 {
-    public static IServiceCollection AddTeams(this IServiceCollection services) => services.AddScoped<ListTeamsHandler>();
+    public static IServiceCollection AddTeams(this IServiceCollection services) => services
+        .AddScoped<ListTeamsHandler>()
+        .AddScoped<CreateTeamHandler>()
+        .AddScoped<RenameTeamHandler>()
+        .AddScoped<DeleteTeamHandler>()
+        .AddScoped<AddTeamMemberHandler>()
+        .AddScoped<ChangeTeamMemberRoleHandler>()
+        .AddScoped<RemoveTeamMemberHandler>();
 }
