@@ -48,4 +48,14 @@ public sealed class ListTeamsHandler(TenantDbContextFactory dbs, CurrentOrganiza
 internal static class TeamsFeature
 {
     public static IServiceCollection AddTeams(this IServiceCollection services) => services.AddScoped<ListTeamsHandler>();
+
+    /// <summary>/api/v1/teams: all teams for Owners, Admins and Auditors; a Member's own teams (a token acts as no member).</summary>
+    public static RouteGroupBuilder MapTeamEndpoints(this RouteGroupBuilder group)
+    {
+        group.WithTags("Teams").RequireOrgRole(Data.Organizations.OrgRole.Member);
+        group.MapGet("/", async (ListTeamsHandler handler, CancellationToken cancellationToken) =>
+                (await handler.HandleAsync(cancellationToken)).ToHttpResult())
+            .Produces<IReadOnlyList<TeamRow>>();
+        return group;
+    }
 }
