@@ -81,7 +81,10 @@ internal static class PortalHosting
             app.UseHsts();
         }
 
-        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        // APIs answer empty error statuses (401, 403, 404, 405) with problem details; pages re-execute the not-found page.
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
+        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"),
+            ui => ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -157,5 +157,10 @@ public sealed class ApiTokenTests(PortalFixture f)
     {
         var response = await f.Web.Browserless().GetAsync("/api/v1/organization");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+
+        var delete = await f.Web.Browserless().DeleteAsync($"/api/v1/api-tokens/{Guid.NewGuid()}");
+        Assert.Equal(HttpStatusCode.Unauthorized, delete.StatusCode);
+        Assert.Equal("application/problem+json", delete.Content.Headers.ContentType?.MediaType);
     }
 }
