@@ -153,6 +153,23 @@ public sealed class ApiTokenTests(PortalFixture f)
     }
 
     [Fact]
+    public async Task Pages_TokensForAdmins_AuditExportLinkUsesTheApi()
+    {
+        var (owner, _) = await OwnerAsync();
+        var tokensPage = await owner.GetStringAsync("/settings/api-tokens");
+        Assert.Contains("token-create", tokensPage, StringComparison.Ordinal);
+        var auditPage = await owner.GetStringAsync("/audit");
+        Assert.Contains("/api/v1/audit-events/export.csv", auditPage, StringComparison.Ordinal);
+
+        var member = await TestUsers.CreateAsync(f.Web);
+        var org = await TestUsers.CreateOrganizationAsync(f.Db, requireMfa: false, (member.Id, OrgRole.Member));
+        await TestUsers.SelectAsync(f.Db, member.Id, org);
+        var memberClient = await TestUsers.SignedInClientAsync(f.Web, member.Email!);
+        Assert.DoesNotContain("token-create", await memberClient.GetStringAsync("/settings/api-tokens"), StringComparison.Ordinal);
+        Assert.DoesNotContain("export.csv", await memberClient.GetStringAsync("/audit"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Anonymous_Api_Is401_NotARedirect()
     {
         var response = await f.Web.Browserless().GetAsync("/api/v1/organization");

@@ -63,6 +63,7 @@ public sealed class PermissionMatrixTests(PortalFixture f)
         ["GET /teams"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /audit"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /settings"] = [Login, "200", "200", "200", "200", "200"],
+        ["GET /settings/api-tokens"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /organizations/new"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /Account/Manage"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /Account/Manage/ChangePassword"] = [Login, "200", "200", "200", "200", "200"],
