@@ -33,7 +33,7 @@ internal static class ApiDocumentation
     public static IEndpointRouteBuilder MapApiDocumentation(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi(DocumentPath).AllowAnonymous().ExcludeFromDescription();
-        app.MapScalarApiReference(ReferencePath, o => o.WithTitle("KubeHardenPortal API").WithOpenApiRoutePattern(DocumentPath))
+        app.MapScalarApiReference(ReferencePath, o => o.WithTitle("KubeHardenPortal API").WithOpenApiRoutePattern(DocumentPath).WithNonce())
             .AllowAnonymous();
         return app;
     }

@@ -149,7 +149,13 @@ public sealed class ApiTokenTests(PortalFixture f)
         Assert.Equal(HttpStatusCode.Found, (await client.GetAsync("/api/reference")).StatusCode); // to the trailing-slash form
         var reference = await client.GetAsync("/api/reference/");
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
-        Assert.Contains("openapi.json", await reference.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var html = await reference.Content.ReadAsStringAsync();
+        Assert.Contains("openapi.json", html, StringComparison.Ordinal);
+        // The page's inline boot script runs under the strict CSP through a per-request nonce only.
+        var csp = string.Join(" ", reference.Headers.GetValues("Content-Security-Policy"));
+        var nonce = System.Text.RegularExpressions.Regex.Match(csp, "'nonce-([^']+)'").Groups[1].Value;
+        Assert.NotEmpty(nonce);
+        Assert.Contains($"nonce=\"{nonce}\"", html, StringComparison.Ordinal);
     }
 
     [Fact]

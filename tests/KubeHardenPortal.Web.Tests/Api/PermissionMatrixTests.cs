@@ -113,6 +113,101 @@ public sealed class PermissionMatrixTests(PortalFixture f)
             .ToList();
     }
 
+    /// <summary>API v1 as organization API tokens with the roles Owner, Admin, Auditor, Member (tokens never manage tokens).</summary>
+    private static readonly Dictionary<string, string[]> ExpectedForTokens = new(StringComparer.Ordinal)
+    {
+        ["GET /api/v1/organization/"] = ["200", "200", "200", "200"],
+        ["GET /api/v1/members/"] = ["200", "200", "200", "403"],
+        ["GET /api/v1/teams/"] = ["200", "200", "200", "200"],
+        ["GET /api/v1/audit-events/"] = ["200", "200", "200", "403"],
+        ["GET /api/v1/audit-events/export.csv"] = ["200", "200", "200", "403"],
+        ["GET /api/v1/api-tokens/"] = ["403", "403", "403", "403"],
+        ["POST /api/v1/api-tokens/"] = ["403", "403", "403", "403"],
+        ["DELETE /api/v1/api-tokens/{id:guid}"] = ["403", "403", "403", "403"],
+        ["GET /api/v1/openapi.json"] = ["200", "200", "200", "200"],
+    };
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string method, string path)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST" && path.StartsWith("/api/", StringComparison.Ordinal))
+        {
+            request.Content = JsonContent.Create(new { name = "matrix", role = (int)OrgRole.Member, expiresInDays = 1 });
+        }
+        else if (method == "POST")
+        {
+            request.Content = new FormUrlEncodedContent([]);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    private static (bool Ok, string Actual) Matches(HttpResponseMessage response, string expected)
+    {
+        var status = (int)response.StatusCode;
+        var actual = status is >= 300 and < 400 ? $"302>{response.Headers.Location?.OriginalString}" : status.ToString();
+        var ok = expected.StartsWith("302", StringComparison.Ordinal)
+            ? status is >= 300 and < 400 && (expected == "302" || actual.StartsWith(expected, StringComparison.OrdinalIgnoreCase)
+                || actual.StartsWith(expected.Replace(">", ">http://localhost", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase))
+            : actual == expected;
+        return (ok, actual);
+    }
+
+    /// <summary>
+    /// The same endpoints as API tokens of every role: /api/v1 follows <see cref="ExpectedForTokens"/>; everywhere else a
+    /// token is not a credential, so the caller is treated exactly like an anonymous one.
+    /// </summary>
+    [Fact]
+    public async Task EveryEndpoint_AsTokensOfEveryRole_MatchesTheTable()
+    {
+        var owner = await TestUsers.CreateAsync(f.Web);
+        var org = await TestUsers.CreateOrganizationAsync(f.Db, requireMfa: false, (owner.Id, OrgRole.Owner));
+        await TestUsers.SelectAsync(f.Db, owner.Id, org);
+        var ownerClient = await TestUsers.SignedInClientAsync(f.Web, owner.Email!);
+        var json = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        var tokens = new List<CreatedApiToken>();
+        foreach (var role in new[] { OrgRole.Owner, OrgRole.Admin, OrgRole.Auditor, OrgRole.Member })
+        {
+            var created = await ownerClient.PostAsJsonAsync("/api/v1/api-tokens", new { name = "matrix " + role, role = (int)role, expiresInDays = 1 });
+            tokens.Add((await created.Content.ReadFromJsonAsync<CreatedApiToken>(json))!);
+        }
+
+        var clients = tokens.Select(t =>
+        {
+            var client = f.Web.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", t.Token);
+            return client;
+        }).ToList();
+
+        var failures = new List<string>();
+        foreach (var (method, pattern, _) in AppEndpoints().OrderBy(e => e.Pattern, StringComparer.Ordinal))
+        {
+            var key = $"{method} {pattern}";
+            var expected = ExpectedForTokens.TryGetValue(key, out var forTokens) ? forTokens
+                : pattern.StartsWith("/api/v1/", StringComparison.Ordinal) && !ExpectedForTokens.ContainsKey(key) ? null
+                : Enumerable.Repeat(Expected[key][0], 4).ToArray();
+            if (expected is null)
+            {
+                failures.Add($"{key}: not in the token table");
+                continue;
+            }
+
+            var path = pattern.Replace("{id:guid}", tokens[3].Id.ToString(), StringComparison.Ordinal)
+                .Replace("{documentName?}", "v1", StringComparison.Ordinal);
+            for (var i = 0; i < clients.Count; i++)
+            {
+                using var response = await SendAsync(clients[i], method, path);
+                var (ok, actual) = Matches(response, expected[i]);
+                if (!ok)
+                {
+                    failures.Add($"{key} as {tokens[i].Role} token: expected {expected[i]}, got {actual}");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+
     [Fact]
     public void EveryEndpoint_IsInTheTable_AndTheTableHasNoStaleRows()
     {
@@ -191,23 +286,9 @@ public sealed class PermissionMatrixTests(PortalFixture f)
                 .Replace("{documentName?}", "v1", StringComparison.Ordinal);
             for (var i = 0; i < Callers.Length; i++)
             {
-                using var request = new HttpRequestMessage(new HttpMethod(method), path);
-                if (method == "POST" && path.StartsWith("/api/", StringComparison.Ordinal))
-                {
-                    request.Content = JsonContent.Create(new { name = "matrix", role = (int)OrgRole.Member, expiresInDays = 1 });
-                }
-                else if (method == "POST")
-                {
-                    request.Content = new FormUrlEncodedContent([]);
-                }
-
-                using var response = await clients[i].SendAsync(request);
+                using var response = await SendAsync(clients[i], method, path);
+                var (ok, actual) = Matches(response, expected[i]);
                 var status = (int)response.StatusCode;
-                var actual = status is >= 300 and < 400 ? $"302>{response.Headers.Location?.OriginalString}" : status.ToString();
-                var ok = expected[i].StartsWith("302", StringComparison.Ordinal)
-                    ? status is >= 300 and < 400 && (expected[i] == "302" || actual.StartsWith(expected[i], StringComparison.OrdinalIgnoreCase)
-                        || actual.StartsWith(expected[i].Replace(">", ">http://localhost", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase))
-                    : actual == expected[i];
                 if (!ok)
                 {
                     failures.Add($"{key} as {Callers[i]}: expected {expected[i]}, got {actual}");
