@@ -1,3 +1,4 @@
+using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
 namespace KubeHardenPortal.Web.Hosting;
@@ -24,6 +25,16 @@ internal static class ApiDocumentation
                 document.Info.Description =
                     "Authenticate with an organization API token (Settings > API tokens): `Authorization: Bearer khp_...`. "
                     + "Errors are RFC 9457 problem details; requests are rate limited per caller (429).";
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes["ApiToken"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "An organization API token: khp_<organization id>_<secret>.",
+                };
+                document.Security ??= [];
+                document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiToken", document)] = [] });
                 return Task.CompletedTask;
             });
         });

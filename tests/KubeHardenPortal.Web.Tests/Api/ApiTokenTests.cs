@@ -146,6 +146,7 @@ public sealed class ApiTokenTests(PortalFixture f)
         Assert.Contains("/api/v1/audit-events", doc, StringComparison.Ordinal);
         Assert.Contains("/api/v1/api-tokens", doc, StringComparison.Ordinal);
         Assert.DoesNotContain("/Account", doc, StringComparison.Ordinal);
+        Assert.Contains("\"bearer\"", doc, StringComparison.Ordinal); // the token scheme is declared
         Assert.Equal(HttpStatusCode.Found, (await client.GetAsync("/api/reference")).StatusCode); // to the trailing-slash form
         var reference = await client.GetAsync("/api/reference/");
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
