@@ -122,6 +122,9 @@ public sealed class ApiTokenTests(PortalFixture f)
 
         var filtered = await owner.GetStringAsync("/api/v1/audit-events?action=token.&pageSize=5");
         Assert.Contains("token.created", filtered, StringComparison.Ordinal);
+        var backwards = await owner.GetAsync("/api/v1/audit-events/export.csv?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z");
+        Assert.Equal(HttpStatusCode.BadRequest, backwards.StatusCode);
+        Assert.Equal("application/problem+json", backwards.Content.Headers.ContentType?.MediaType);
     }
 
     [Theory]

@@ -23,11 +23,18 @@ public sealed class ListAuditEventsHandler(TenantDbContextFactory dbs, CurrentOr
     /// <summary>The most rows one export returns; narrow the filter for more.</summary>
     public const int MaxExportRows = 50_000;
 
+    private static readonly Error InvalidRange = new("invalid", "The start of the range is after its end.");
+
     public async Task<Result<AuditEventPage>> HandleAsync(ListAuditEventsQuery query, CancellationToken cancellationToken)
     {
         if (!CanRead(current))
         {
             return Errors.Forbidden;
+        }
+
+        if (query.Filter is { From: { } from, To: { } to } && from > to)
+        {
+            return InvalidRange;
         }
 
         await using var db = dbs.Create();
@@ -44,6 +51,11 @@ public sealed class ListAuditEventsHandler(TenantDbContextFactory dbs, CurrentOr
         if (!CanRead(current))
         {
             return Errors.Forbidden;
+        }
+
+        if (filter is { From: { } from, To: { } to } && from > to)
+        {
+            return InvalidRange;
         }
 
         await using var db = dbs.Create();
