@@ -1,4 +1,5 @@
 using KubeHardenPortal.Web.Features.Account;
+using KubeHardenPortal.Web.Features.ApiTokens;
 using KubeHardenPortal.Web.Features.Audit;
 using KubeHardenPortal.Web.Features.Dashboard;
 using KubeHardenPortal.Web.Features.Invitations;
@@ -16,6 +17,8 @@ builder.Services
     .AddPortalDatabase(builder.Configuration)                           // khp_app role, tenant-bound contexts
     .AddPortalIdentity(builder.Configuration, builder.Environment)      // Identity, TOTP, lockout, SSO, keys, email
     .AddSignInRateLimiting()
+    .AddApiAccess()                                                     // API tokens (Bearer khp_...), API policy, API rate limit
+    .AddApiDocumentation()                                              // OpenAPI document + reference page
     .AddPortalHealthChecks()
     .AddPortalUi()                                                      // Blazor Interactive Server + MudBlazor
     .AddAccount()
@@ -25,6 +28,7 @@ builder.Services
     .AddInvitations()
     .AddDashboard()
     .AddTeams()
+    .AddApiTokens()
     .AddDemoSeeder();
 
 var app = builder.Build();
@@ -38,6 +42,15 @@ app.UsePortalPipeline();            // headers, errors, auth, tenant resolution,
 app.MapPortalHealthChecks();        // /healthz, /readyz
 app.MapAccountEndpoints();          // sign-out, SSO challenge
 app.MapGroup("/api/organizations").MapOrganizationApi();
+
+var api = app.MapPortalApi("/api/v1");  // signed-in user or API token; rate limited; problem details
+api.MapGroup("/organization").MapOrganizationEndpoints();
+api.MapGroup("/members").MapMemberEndpoints();
+api.MapGroup("/teams").MapTeamEndpoints();
+api.MapGroup("/audit-events").MapAuditEventEndpoints();
+api.MapGroup("/api-tokens").MapApiTokenEndpoints();
+app.MapApiDocumentation();          // /api/v1/openapi.json, /api/reference
+
 app.MapPortalUi();                  // pages
 
 await app.RunAsync();

@@ -32,6 +32,20 @@ internal sealed class SecurityHeadersMiddleware(RequestDelegate next, IOptions<S
         headers["Referrer-Policy"] = "no-referrer";
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()";
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
+        if (context.Request.Path.StartsWithSegments(ApiDocumentation.ReferencePath))
+        {
+            // The API reference page boots with one inline script carrying a per-request nonce: allow exactly that one.
+            context.Response.OnStarting(() =>
+            {
+                if (context.Items.TryGetValue(Scalar.AspNetCore.ScalarOptions.NonceHttpContextItemKey, out var value) && value is string nonce)
+                {
+                    headers.ContentSecurityPolicy = _csp.Replace("script-src 'self'", $"script-src 'self' 'nonce-{nonce}'", StringComparison.Ordinal);
+                }
+
+                return Task.CompletedTask;
+            });
+        }
+
         return next(context);
     }
 }

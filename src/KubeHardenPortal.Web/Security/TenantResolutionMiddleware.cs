@@ -8,7 +8,8 @@ internal sealed class TenantResolutionMiddleware(RequestDelegate next)
 {
     public async Task InvokeAsync(HttpContext context, OrganizationAccessResolver resolver)
     {
-        if (context.User.Identity?.IsAuthenticated == true && NeedsTenant(context))
+        // API token callers: the token's authentication handler has already set the tenant from the token itself.
+        if (context.User.Identity?.IsAuthenticated == true && !ApiTokenClaims.IsToken(context.User) && NeedsTenant(context))
         {
             await resolver.ResolveAsync(context.User, context.RequestAborted);
         }
@@ -19,6 +20,11 @@ internal sealed class TenantResolutionMiddleware(RequestDelegate next)
     private static bool NeedsTenant(HttpContext context)
     {
         var path = context.Request.Path;
+        if (path.StartsWithSegments("/api"))
+        {
+            return true; // including /api/v1/audit-events/export.csv
+        }
+
         if (path.StartsWithSegments("/_blazor") || path.StartsWithSegments("/_framework") || path.StartsWithSegments("/_content")
             || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/Account"))
         {

@@ -65,6 +65,39 @@ public sealed class SecurityWiringTests(PortalFixture f)
         Assert.DoesNotContain(sink.Messages, m => m.Contains("Password=", StringComparison.OrdinalIgnoreCase)); // connection strings
     }
 
+    [Fact]
+    public async Task Logs_OutsideDevelopment_NeverContainApiTokens()
+    {
+        var owner = await TestUsers.CreateAsync(f.Web);
+        var org = await TestUsers.CreateOrganizationAsync(f.Db, requireMfa: false, (owner.Id, KubeHardenPortal.Data.Organizations.OrgRole.Owner));
+        var minted = KubeHardenPortal.Web.Security.ApiTokenFormat.Mint(org);
+        var now = TimeProvider.System.GetUtcNow();
+        await using (var db = f.Db.OwnerContext())
+        {
+            db.ApiTokens.Add(new KubeHardenPortal.Data.ApiTokens.ApiToken
+            {
+                Id = Guid.NewGuid(), TenantId = org, Name = "logs", Prefix = minted.Prefix, TokenHash = minted.Hash,
+                Role = KubeHardenPortal.Data.Organizations.OrgRole.Member, CreatedByUserId = owner.Id, CreatedAt = now, ExpiresAt = now.AddHours(1),
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var sink = new CapturingLoggerProvider();
+        await using var web = new ProductionWithLogs(f.Db.AppConnectionString, sink);
+        var secret = minted.Token[^43..];
+        var forged = minted.Token[..^43] + new string('A', 43);
+        foreach (var token in new[] { minted.Token, forged })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/organization");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            await web.Browserless("https://localhost").SendAsync(request);
+        }
+
+        Assert.NotEmpty(sink.Messages);
+        Assert.DoesNotContain(sink.Messages, m => m.Contains(secret, StringComparison.Ordinal) || m.Contains(forged[^43..], StringComparison.Ordinal));
+        Assert.DoesNotContain(sink.Messages, m => m.Contains(minted.Hash, StringComparison.OrdinalIgnoreCase));
+    }
+
     private sealed class ProductionWithLogs(string connection, ILoggerProvider sink)
         : PortalWebFactoryBase(connection)
     {

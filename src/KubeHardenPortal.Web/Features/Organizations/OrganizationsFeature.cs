@@ -1,3 +1,4 @@
+using KubeHardenPortal.Data.Organizations;
 using KubeHardenPortal.Web.Security;
 
 namespace KubeHardenPortal.Web.Features.Organizations;
@@ -27,6 +28,26 @@ internal static class OrganizationsFeature
         group.MapGet("/current/members", async (ListMembersHandler handler, CancellationToken cancellationToken) =>
                 (await handler.HandleAsync(cancellationToken)).ToHttpResult())
             .AddEndpointFilter<RequireOrganizationFilter>();
+        return group;
+    }
+
+    /// <summary>/api/v1/organization: the caller's organization (users: the selected one; tokens: the token's).</summary>
+    public static RouteGroupBuilder MapOrganizationEndpoints(this RouteGroupBuilder group)
+    {
+        group.WithTags("Organization").RequireOrgRole(OrgRole.Member);
+        group.MapGet("/", (CurrentOrganization current) =>
+            TypedResults.Ok(new OrganizationDto(current.Organization!.Id, current.Organization.Name, current.Organization.Slug,
+                current.Organization.Role.ToString(), true)));
+        return group;
+    }
+
+    /// <summary>/api/v1/members: the organization's members with their MFA state (Owners, Admins, Auditors).</summary>
+    public static RouteGroupBuilder MapMemberEndpoints(this RouteGroupBuilder group)
+    {
+        group.WithTags("Members").RequireOrgRole(OrgRole.Auditor);
+        group.MapGet("/", async (ListMembersHandler handler, CancellationToken cancellationToken) =>
+                (await handler.HandleAsync(cancellationToken)).ToHttpResult())
+            .Produces<IReadOnlyList<MemberRow>>();
         return group;
     }
 }

@@ -55,4 +55,14 @@ internal static class TeamsFeature
         .AddScoped<AddTeamMemberHandler>()
         .AddScoped<ChangeTeamMemberRoleHandler>()
         .AddScoped<RemoveTeamMemberHandler>();
+
+    /// <summary>/api/v1/teams: all teams for Owners, Admins and Auditors; a Member's own teams (a token acts as no member).</summary>
+    public static RouteGroupBuilder MapTeamEndpoints(this RouteGroupBuilder group)
+    {
+        group.WithTags("Teams").RequireOrgRole(Data.Organizations.OrgRole.Member);
+        group.MapGet("/", async (ListTeamsHandler handler, CancellationToken cancellationToken) =>
+                (await handler.HandleAsync(cancellationToken)).ToHttpResult())
+            .Produces<IReadOnlyList<TeamRow>>();
+        return group;
+    }
 }
