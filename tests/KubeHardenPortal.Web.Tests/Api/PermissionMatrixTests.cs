@@ -64,6 +64,10 @@ public sealed class PermissionMatrixTests(PortalFixture f)
         ["GET /audit"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /settings"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /settings/api-tokens"] = [Login, "200", "200", "200", "200", "200"],
+        // Members: managed by Owner/Admin, read-only for Auditors, an access-denied panel for Members (rules in the handlers).
+        ["GET /members"] = [Login, "200", "200", "200", "200", "200"],
+        // Without a link's organization and token the page explains the link is invalid; joining happens only with both.
+        ["GET /invitations/accept"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /organizations/new"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /Account/Manage"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /Account/Manage/ChangePassword"] = [Login, "200", "200", "200", "200", "200"],
