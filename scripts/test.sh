@@ -60,7 +60,7 @@ for proj in tests/*/*.csproj; do
   log="$LOG_DIR/$name.log"
   dotnet test "$proj" -c Release --no-build --logger "console;verbosity=normal" \
     --results-directory "$ROOT/artifacts/test-results/$name" 2>&1 | tee "$log" \
-    | grep -E "^\s*(Failed|Skipped) [A-Za-z]|Passed!|Failed!|error CS|Build FAILED" | head -200
+    | grep -E "^\s*(Failed|Skipped) [A-Za-z0-9_]+\.[A-Za-z]|Passed!|Failed!|error CS|Build FAILED" | head -200
   status=${PIPESTATUS[0]}
   [ "$status" -ne 0 ] && rc=$status
   # "Passed!  - Failed: 0, Passed: 5, Skipped: 0" (minimal) or "Total tests: / Passed: / Failed: / Skipped:" (normal).
