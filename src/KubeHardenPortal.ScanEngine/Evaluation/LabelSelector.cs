@@ -87,6 +87,13 @@ public sealed class LabelSelector
     /// <summary>True when the selector selects every object: valid and without requirements.</summary>
     public bool IsEmpty => IsValid && Requirements.Count == 0;
 
+    /// <summary>
+    /// True when <paramref name="selector"/> (a LabelSelector object) selects <paramref name="labels"/>. An absent, null
+    /// or invalid selector selects nothing; callers whose field defaults to "everything" check for absence first.
+    /// </summary>
+    public static bool Selects(JsonElement selector, IReadOnlyDictionary<string, string> labels) =>
+        FromJson(selector) is { } s && s.Matches(labels);
+
     /// <summary>Parses a LabelSelector; null when the value is absent or JSON null (the field's own default applies).</summary>
     public static LabelSelector? FromJson(JsonElement e)
     {

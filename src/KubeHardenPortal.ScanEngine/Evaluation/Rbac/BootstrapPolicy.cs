@@ -86,7 +86,7 @@ internal sealed class BootstrapPolicy
     {
         foreach (var selector in aggregationRule.Get("clusterRoleSelectors").Items())
         {
-            if (LabelSelectors.Matches(selector, labels))
+            if (LabelSelector.Selects(selector, labels))
             {
                 return true;
             }

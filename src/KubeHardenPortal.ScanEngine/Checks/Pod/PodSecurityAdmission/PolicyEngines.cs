@@ -150,7 +150,7 @@ public sealed class PolicyEngines
         foreach (var o in spec.Items("validationFailureActionOverrides"))
         {
             var listed = o.Strings("namespaces").Any(n => Glob(n, ns));
-            var selected = o.Get("namespaceSelector").ValueKind == JsonValueKind.Object && LabelSelector.Matches(o.Get("namespaceSelector"), labels);
+            var selected = o.Get("namespaceSelector").ValueKind == JsonValueKind.Object && Evaluation.LabelSelector.Selects(o.Get("namespaceSelector"), labels);
             if (listed || selected)
             {
                 action = o.Str("action") ?? action;
@@ -237,7 +237,7 @@ public sealed class PolicyEngines
         }
 
         var selector = resources.Get("namespaceSelector");
-        return selector.ValueKind != JsonValueKind.Object || LabelSelector.Matches(selector, labels);
+        return selector.ValueKind != JsonValueKind.Object || Evaluation.LabelSelector.Selects(selector, labels);
     }
 
     /// <summary>enforcementAction defaults to deny; "scoped" counts when it denies at the validation webhook.</summary>
@@ -294,7 +294,7 @@ public sealed class PolicyEngines
         }
 
         var selector = match.Get("namespaceSelector");
-        return selector.ValueKind != JsonValueKind.Object || LabelSelector.Matches(selector, labels);
+        return selector.ValueKind != JsonValueKind.Object || Evaluation.LabelSelector.Selects(selector, labels);
     }
 
     /// <summary>Wildcard match with "*" (any run) and "?" (one character), as Kyverno and Gatekeeper namespace lists use.</summary>
@@ -330,39 +330,5 @@ public sealed class PolicyEngines
         }
 
         return p == pattern.Length;
-    }
-}
-
-/// <summary>Kubernetes LabelSelector semantics: matchLabels AND matchExpressions; an empty selector matches everything.</summary>
-public static class LabelSelector
-{
-    public static bool Matches(JsonElement selector, IReadOnlyDictionary<string, string> labels)
-    {
-        foreach (var p in selector.Get("matchLabels").Props())
-        {
-            if (!labels.TryGetValue(p.Name, out var v) || v != p.Value.Str())
-            {
-                return false;
-            }
-        }
-
-        foreach (var e in selector.Items("matchExpressions"))
-        {
-            var has = labels.TryGetValue(e.Str("key") ?? "", out var value);
-            var ok = e.Str("operator") switch
-            {
-                "In" => has && e.Strings("values").Contains(value!),
-                "NotIn" => !has || !e.Strings("values").Contains(value!),
-                "Exists" => has,
-                "DoesNotExist" => !has,
-                _ => false,
-            };
-            if (!ok)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }
