@@ -61,11 +61,23 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public async Task Scan_FailOnAboveFindingSeverity_ExitsZero()
+    public async Task Scan_FindingAtTheFailOnSeverity_ExitsOne()
     {
-        // KH-POD-001 is critical, so --fail-on critical blocks; a lower-only finding set would not.
         var file = Write("a.yaml", PrivilegedPod);
         Assert.Equal(ExitCodes.Findings, (await Run("scan", file, "--only", "KH-POD-001", "--fail-on", "critical")).Code);
+    }
+
+    [Fact]
+    public async Task Scan_OnlyFindingsBelowFailOn_ExitsZero_ButStillReportsThem()
+    {
+        // The clean pod's image has a tag but no digest: KH-IMG-001 reports it at Low severity.
+        var file = Write("a.yaml", CleanPod);
+        var (code, stdout, _) = await Run("scan", file, "--only", "KH-IMG-001", "--fail-on", "medium", "--format", "json");
+        Assert.Equal(ExitCodes.Clean, code);
+        using var doc = JsonDocument.Parse(stdout);
+        var finding = Assert.Single(doc.RootElement.GetProperty("findings").EnumerateArray());
+        Assert.Equal("low", finding.GetProperty("severity").GetString());
+        Assert.Equal(ExitCodes.Findings, (await Run("scan", file, "--only", "KH-IMG-001", "--fail-on", "low")).Code);
     }
 
     [Fact]

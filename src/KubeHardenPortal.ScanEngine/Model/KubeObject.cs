@@ -59,6 +59,7 @@ public sealed class KubeObject
         "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
         "CertificateSigningRequest", "VolumeAttachment", "GatewayClass", "ClusterPolicy", "ClusterImagePolicy",
         "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
+        "ClusterNetworkPolicy",
         "ClusterIssuer", "FlowSchema", "PriorityLevelConfiguration", "ComponentStatus", "ClusterSnapshot",
         "ConstraintTemplate",
     };
