@@ -213,7 +213,8 @@ public sealed class CheckResults
             u.Resource,
             v.Container?.Info,
             v.Message,
-            v.Path is null ? null : new Evidence(v.Path, v.Observed),
+            // An observed value without a field path (e.g. a namespace that lacks a policy) is evidence about the object itself.
+            v.Path is null && v.Observed is null ? null : new Evidence(v.Path ?? "", v.Observed),
             u.Source,
             Fingerprints.Compute(_context.Options.ClusterId, Definition.Id, u.Resource, v.Container?.Name, key),
             key);
