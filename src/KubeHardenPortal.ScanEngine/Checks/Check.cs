@@ -201,5 +201,5 @@ public abstract class KubeletCheck : Check
         (node.Labels.TryGetValue("eks.amazonaws.com/compute-type", out var ct) && ct == "fargate");
 
     /// <param name="kubeletConfig">The KubeletConfiguration object (the "kubeletconfig" member of /configz).</param>
-    protected abstract void EvaluateKubelet(ScanContext context, ResourceRef node, JsonElement kubeletConfig, Unit unit);
+    protected abstract void EvaluateKubelet(ScanContext context, ResourceRef node, CompactJson kubeletConfig, Unit unit);
 }

@@ -91,11 +91,11 @@ public sealed class LabelSelector
     /// True when <paramref name="selector"/> (a LabelSelector object) selects <paramref name="labels"/>. An absent, null
     /// or invalid selector selects nothing; callers whose field defaults to "everything" check for absence first.
     /// </summary>
-    public static bool Selects(JsonElement selector, IReadOnlyDictionary<string, string> labels) =>
+    public static bool Selects(CompactJson selector, IReadOnlyDictionary<string, string> labels) =>
         FromJson(selector) is { } s && s.Matches(labels);
 
     /// <summary>Parses a LabelSelector; null when the value is absent or JSON null (the field's own default applies).</summary>
-    public static LabelSelector? FromJson(JsonElement e)
+    public static LabelSelector? FromJson(CompactJson e)
     {
         if (!e.Exists())
         {

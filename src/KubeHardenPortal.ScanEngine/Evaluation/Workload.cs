@@ -4,12 +4,12 @@ using KubeHardenPortal.ScanEngine.Model;
 namespace KubeHardenPortal.ScanEngine.Evaluation;
 
 /// <summary>One container of a pod spec, with its type and the JSON path from the object root.</summary>
-public sealed record ContainerRef(string Name, ContainerType Type, int Index, JsonElement Json, string Path)
+public sealed record ContainerRef(string Name, ContainerType Type, int Index, CompactJson Json, string Path)
 {
     public ContainerInfo Info => new(Name, Type);
 
     /// <summary>The container's securityContext (may be Undefined).</summary>
-    public JsonElement SecurityContext => Json.Get("securityContext");
+    public CompactJson SecurityContext => Json.Get("securityContext");
 }
 
 /// <summary>
@@ -21,7 +21,7 @@ public sealed class Workload
     private IReadOnlyDictionary<string, string>? _labels;
     private IReadOnlyDictionary<string, string>? _annotations;
 
-    internal Workload(KubeObject obj, JsonElement podSpec, JsonElement podMetadata, string podSpecPath, bool ephemeralOnly)
+    internal Workload(KubeObject obj, CompactJson podSpec, CompactJson podMetadata, string podSpecPath, bool ephemeralOnly)
     {
         Object = obj;
         PodSpec = podSpec;
@@ -34,10 +34,10 @@ public sealed class Workload
     public KubeObject Object { get; }
 
     /// <summary>The PodSpec (".spec" for Pods, ".spec.template.spec" for controllers...).</summary>
-    public JsonElement PodSpec { get; }
+    public CompactJson PodSpec { get; }
 
     /// <summary>Metadata carrying the pod's labels and annotations (the template's for controllers).</summary>
-    public JsonElement PodMetadata { get; }
+    public CompactJson PodMetadata { get; }
 
     /// <summary>JSON path of the pod spec from the object root, e.g. "spec.template.spec".</summary>
     public string PodSpecPath { get; }
@@ -61,7 +61,7 @@ public sealed class Workload
 
     public IReadOnlyDictionary<string, string> PodAnnotations => _annotations ??= KubeObject.ReadMap(PodMetadata.Get("annotations"));
 
-    public JsonElement PodSecurityContext => PodSpec.Get("securityContext");
+    public CompactJson PodSecurityContext => PodSpec.Get("securityContext");
 
     /// <summary>spec.serviceAccountName, falling back to the deprecated spec.serviceAccount, then "default".</summary>
     public string ServiceAccountName =>
@@ -104,7 +104,7 @@ public sealed class Workload
         }
     }
 
-    private static (bool, bool) DetectWindows(JsonElement spec)
+    private static (bool, bool) DetectWindows(CompactJson spec)
     {
         var os = spec.Get("os").Str("name");
         if (os is not null)

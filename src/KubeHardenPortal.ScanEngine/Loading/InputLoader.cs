@@ -12,13 +12,10 @@ namespace KubeHardenPortal.ScanEngine.Loading;
 /// <summary>What the loader produced: a snapshot (possibly partial) and every input error, file and line.</summary>
 public sealed class LoadResult : IDisposable
 {
-    private readonly List<JsonDocument> _documents;
-
-    internal LoadResult(ClusterSnapshot snapshot, IReadOnlyList<InputError> errors, List<JsonDocument> documents, int files)
+    internal LoadResult(ClusterSnapshot snapshot, IReadOnlyList<InputError> errors, int files)
     {
         Snapshot = snapshot;
         Errors = errors;
-        _documents = documents;
         FilesRead = files;
     }
 
@@ -26,14 +23,9 @@ public sealed class LoadResult : IDisposable
     public IReadOnlyList<InputError> Errors { get; }
     public int FilesRead { get; }
 
+    /// <summary>Nothing pooled is held any more (objects are compact documents owned by the GC); kept for callers' using blocks.</summary>
     public void Dispose()
     {
-        foreach (var d in _documents)
-        {
-            d.Dispose();
-        }
-
-        _documents.Clear();
     }
 }
 
@@ -62,7 +54,8 @@ public sealed class InputLoader(LoadLimits? limits = null)
     {
         public List<KubeObject> Objects { get; } = [];
         public List<InputError> Errors { get; } = [];
-        public List<JsonDocument> Documents { get; } = [];
+        /// <summary>One string table per load: objects of one cluster share most of their strings.</summary>
+        public JsonStringTable Strings { get; } = new();
         public ClusterSnapshot? Snapshot { get; set; }
         public string? SnapshotFile { get; set; }
         public int Files { get; set; }
@@ -161,7 +154,8 @@ public sealed class InputLoader(LoadLimits? limits = null)
         }
 
         var snapshot = state.Snapshot ?? ClusterSnapshot.FromManifests(state.Objects);
-        return new LoadResult(snapshot, state.Errors, state.Documents, files);
+        state.Strings.Seal();
+        return new LoadResult(snapshot, state.Errors, files);
     }
 
     /// <summary>
@@ -520,31 +514,39 @@ public sealed class InputLoader(LoadLimits? limits = null)
     /// <summary>Parses one JSON document; false (and an error when <paramref name="reportErrors"/>) if it is not JSON.</summary>
     private bool LoadJson(string path, ReadOnlyMemory<byte> json, int first, State state, bool reportErrors)
     {
-        JsonDocument doc;
+        CompactJson root;
         try
         {
-            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = _limits.MaxDepth, AllowTrailingCommas = false });
+            // Items of top-level arrays (a snapshot's objects, a List's items) become documents of their own.
+            var reader = new Utf8JsonReader(json.Span, new JsonReaderOptions { MaxDepth = _limits.MaxDepth, AllowTrailingCommas = false });
+            if (!reader.Read())
+            {
+                throw new JsonException("The input does not contain any JSON tokens.");
+            }
+
+            root = new CompactJsonBuilder(state.Strings, splitTopLevelArrays: true).Build(ref reader);
+            if (reader.Read())
+            {
+                throw new JsonException($"'{(char)json.Span[(int)reader.TokenStartIndex]}' is invalid after a single JSON value. Expected end of data.");
+            }
         }
         catch (JsonException ex)
         {
             if (reportErrors)
             {
-                state.Errors.Add(new InputError(path, (int?)(ex.LineNumber + 1), "invalid JSON: " + JsonMessage(ex)));
+                state.Errors.Add(new InputError(path, (int?)(ex.LineNumber + 1) ?? LineOf(json.Span, first), "invalid JSON: " + JsonMessage(ex)));
             }
 
             return false;
         }
 
-        var root = doc.RootElement;
         var line = 1 + json.Span[..first].Count((byte)'\n');
         if (root.ValueKind != JsonValueKind.Object)
         {
             state.Errors.Add(new InputError(path, line, "the JSON document is not an object, so not a Kubernetes object or List"));
-            doc.Dispose();
             return true;
         }
 
-        state.Documents.Add(doc);
         if (IsSnapshot(root))
         {
             LoadSnapshot(path, root, line, ItemLines(json.Span, "objects"), state);
@@ -555,6 +557,8 @@ public sealed class InputLoader(LoadLimits? limits = null)
         AddDocument(path, root, line, itemLines, state);
         return true;
     }
+
+    private static int LineOf(ReadOnlySpan<byte> json, int offset) => 1 + json[..Math.Min(offset, json.Length)].Count((byte)'\n');
 
     private void LoadYaml(string path, string text, State state)
     {
@@ -581,10 +585,12 @@ public sealed class InputLoader(LoadLimits? limits = null)
                 continue;
             }
 
-            JsonDocument doc;
+            CompactJson root;
             try
             {
-                doc = JsonDocument.Parse(converted.Json, new JsonDocumentOptions { MaxDepth = _limits.MaxDepth + 8 });
+                var reader = new Utf8JsonReader(converted.Json, new JsonReaderOptions { MaxDepth = _limits.MaxDepth + 8 });
+                reader.Read();
+                root = new CompactJsonBuilder(state.Strings, splitTopLevelArrays: true).Build(ref reader);
             }
             catch (JsonException ex)
             {
@@ -592,18 +598,15 @@ public sealed class InputLoader(LoadLimits? limits = null)
                 continue;
             }
 
-            var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
                 state.Errors.Add(new InputError(path, converted.Line,
                     root.ValueKind == JsonValueKind.Array
                         ? "document is a YAML list, not a Kubernetes object (use kind: List with items)"
                         : "document is a plain value, not a Kubernetes object"));
-                doc.Dispose();
                 continue;
             }
 
-            state.Documents.Add(doc);
             if (IsSnapshot(root))
             {
                 LoadSnapshot(path, root, converted.Line, converted.ObjectLines, state);
@@ -620,16 +623,16 @@ public sealed class InputLoader(LoadLimits? limits = null)
         return i > 0 ? message[..i].TrimEnd('.', ' ') : message;
     }
 
-    private static bool IsSnapshot(JsonElement root) =>
+    private static bool IsSnapshot(CompactJson root) =>
         root.Str("kind") == SnapshotKind;
 
-    private static bool IsList(JsonElement root)
+    private static bool IsList(CompactJson root)
     {
         var kind = root.Str("kind");
         return kind is not null && kind.EndsWith("List", StringComparison.Ordinal) && root.Get("items").ValueKind == JsonValueKind.Array;
     }
 
-    private static void AddDocument(string path, JsonElement root, int line, IReadOnlyList<int> itemLines, State state)
+    private static void AddDocument(string path, CompactJson root, int line, IReadOnlyList<int> itemLines, State state)
     {
         if (IsList(root))
         {
@@ -658,7 +661,7 @@ public sealed class InputLoader(LoadLimits? limits = null)
         AddObject(path, root, line, state, null, null);
     }
 
-    private static void AddObject(string path, JsonElement e, int line, State state, string? defaultKind, string? defaultApiVersion)
+    private static void AddObject(string path, CompactJson e, int line, State state, string? defaultKind, string? defaultApiVersion)
     {
         var kind = e.Get("kind");
         var apiVersion = e.Get("apiVersion");
@@ -701,10 +704,10 @@ public sealed class InputLoader(LoadLimits? limits = null)
     }
 
     /// <summary>An API server audit policy file (KH-LOG-003): a config document that normally carries no metadata.</summary>
-    private static bool IsAuditPolicy(JsonElement e) =>
+    private static bool IsAuditPolicy(CompactJson e) =>
         e.Str("kind") == "Policy" && e.Str("apiVersion") is { } v && v.StartsWith("audit.k8s.io/", StringComparison.Ordinal);
 
-    private static KubeObject KubeObjectWithDefaults(JsonElement e, string path, int line, string? kind, string? apiVersion, State state)
+    private static KubeObject KubeObjectWithDefaults(CompactJson e, string path, int line, string? kind, string? apiVersion, State state)
     {
         // Rare path (typed list items): re-serialise with the list's kind and apiVersion filled in.
         var buffer = new ArrayBufferWriter<byte>();
@@ -723,15 +726,14 @@ public sealed class InputLoader(LoadLimits? limits = null)
 
             foreach (var p in e.EnumerateObject())
             {
-                p.WriteTo(w);
+                w.WritePropertyName(p.Name);
+                p.Value.WriteTo(w);
             }
 
             w.WriteEndObject();
         }
 
-        var doc = JsonDocument.Parse(buffer.WrittenMemory.ToArray());
-        state.Documents.Add(doc); // disposed with the result, like every other document
-        return new KubeObject(doc.RootElement, new SourceLocation(path, line));
+        return new KubeObject(CompactJson.Parse(buffer.WrittenSpan, state.Strings, maxDepth: 4096), new SourceLocation(path, line));
     }
 
     /// <summary>1-based start line of each element of the root object's array property, in one forward pass.</summary>
@@ -783,7 +785,7 @@ public sealed class InputLoader(LoadLimits? limits = null)
         return lines;
     }
 
-    private static void LoadSnapshot(string path, JsonElement root, int line, IReadOnlyList<int> lines, State state)
+    private static void LoadSnapshot(string path, CompactJson root, int line, IReadOnlyList<int> lines, State state)
     {
         if (state.Snapshot is not null)
         {

@@ -24,7 +24,7 @@ public enum CoverageStatus
 public sealed record CoverageEntry(string Resource, CoverageStatus Status, long? Count, string? Message);
 
 /// <summary>Kubelet configuration of one node as returned by /configz (or why it is missing).</summary>
-public sealed record NodeKubeletConfig(string NodeName, CoverageStatus Status, JsonElement KubeletConfig, string? Message);
+public sealed record NodeKubeletConfig(string NodeName, CoverageStatus Status, CompactJson KubeletConfig, string? Message);
 
 /// <summary>Whether the control plane's static pods could be seen.</summary>
 public enum ControlPlaneVisibility

@@ -4,18 +4,18 @@ using System.Text.Json;
 namespace KubeHardenPortal.ScanEngine.Model;
 
 /// <summary>
-/// Null-tolerant navigation over <see cref="JsonElement"/>. A missing property is <c>default(JsonElement)</c>
+/// Null-tolerant navigation over <see cref="CompactJson"/>. A missing property is <c>default(CompactJson)</c>
 /// (ValueKind Undefined), so chains like <c>spec.Get("template").Get("spec")</c> never throw on odd input.
 /// </summary>
 public static class Json
 {
-    public static JsonElement Get(this JsonElement e, string name) =>
+    public static CompactJson Get(this CompactJson e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v : default;
 
-    public static bool Exists(this JsonElement e) =>
+    public static bool Exists(this CompactJson e) =>
         e.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null);
 
-    public static string? Str(this JsonElement e) => e.ValueKind switch
+    public static string? Str(this CompactJson e) => e.ValueKind switch
     {
         JsonValueKind.String => e.GetString(),
         JsonValueKind.Number => e.GetRawText(),
@@ -24,10 +24,10 @@ public static class Json
         _ => null,
     };
 
-    public static string? Str(this JsonElement e, string name) => e.Get(name).Str();
+    public static string? Str(this CompactJson e, string name) => e.Get(name).Str();
 
     /// <summary>True/false for JSON booleans; also accepts the strings "true"/"false" that some tools emit.</summary>
-    public static bool? Bool(this JsonElement e) => e.ValueKind switch
+    public static bool? Bool(this CompactJson e) => e.ValueKind switch
     {
         JsonValueKind.True => true,
         JsonValueKind.False => false,
@@ -35,9 +35,9 @@ public static class Json
         _ => null,
     };
 
-    public static bool? Bool(this JsonElement e, string name) => e.Get(name).Bool();
+    public static bool? Bool(this CompactJson e, string name) => e.Get(name).Bool();
 
-    public static long? Long(this JsonElement e)
+    public static long? Long(this CompactJson e)
     {
         if (e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var l))
         {
@@ -58,21 +58,21 @@ public static class Json
         return null;
     }
 
-    public static long? Long(this JsonElement e, string name) => e.Get(name).Long();
+    public static long? Long(this CompactJson e, string name) => e.Get(name).Long();
 
     /// <summary>Array items, or nothing when the value is missing or not an array.</summary>
-    public static JsonElement.ArrayEnumerator Items(this JsonElement e) =>
+    public static CompactJson.ArrayEnumerator Items(this CompactJson e) =>
         e.ValueKind == JsonValueKind.Array ? e.EnumerateArray() : default;
 
-    public static JsonElement.ArrayEnumerator Items(this JsonElement e, string name) => e.Get(name).Items();
+    public static CompactJson.ArrayEnumerator Items(this CompactJson e, string name) => e.Get(name).Items();
 
-    public static int Count(this JsonElement e) => e.ValueKind == JsonValueKind.Array ? e.GetArrayLength() : 0;
+    public static int Count(this CompactJson e) => e.ValueKind == JsonValueKind.Array ? e.GetArrayLength() : 0;
 
-    public static JsonElement.ObjectEnumerator Props(this JsonElement e) =>
+    public static CompactJson.ObjectEnumerator Props(this CompactJson e) =>
         e.ValueKind == JsonValueKind.Object ? e.EnumerateObject() : default;
 
     /// <summary>String items of an array (non-strings are rendered as raw text).</summary>
-    public static IEnumerable<string> Strings(this JsonElement e)
+    public static IEnumerable<string> Strings(this CompactJson e)
     {
         foreach (var item in e.Items())
         {
@@ -84,13 +84,13 @@ public static class Json
         }
     }
 
-    public static IEnumerable<string> Strings(this JsonElement e, string name) => e.Get(name).Strings();
+    public static IEnumerable<string> Strings(this CompactJson e, string name) => e.Get(name).Strings();
 
-    public static bool IsEmptyObjectOrMissing(this JsonElement e) =>
+    public static bool IsEmptyObjectOrMissing(this CompactJson e) =>
         !e.Exists() || (e.ValueKind == JsonValueKind.Object && !e.EnumerateObject().Any());
 
     /// <summary>Compact rendering for evidence; long values are cut so a report never balloons.</summary>
-    public static string Render(this JsonElement e, int max = 200)
+    public static string Render(this CompactJson e, int max = 200)
     {
         if (!e.Exists())
         {

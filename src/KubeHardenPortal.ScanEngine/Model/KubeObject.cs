@@ -12,7 +12,7 @@ public sealed class KubeObject
     private IReadOnlyDictionary<string, string>? _annotations;
     private ResourceRef? _ref;
 
-    public KubeObject(JsonElement json, SourceLocation? source)
+    public KubeObject(CompactJson json, SourceLocation? source)
     {
         Json = json;
         Source = source;
@@ -37,8 +37,8 @@ public sealed class KubeObject
         Uid = Metadata.Str("uid");
     }
 
-    public JsonElement Json { get; }
-    public JsonElement Metadata { get; }
+    public CompactJson Json { get; }
+    public CompactJson Metadata { get; }
     public SourceLocation? Source { get; }
     public string ApiVersion { get; }
     public string Kind { get; }
@@ -82,7 +82,7 @@ public sealed class KubeObject
 
     public bool Is(string kind) => string.Equals(Kind, kind, StringComparison.Ordinal);
 
-    internal static IReadOnlyDictionary<string, string> ReadMap(JsonElement e)
+    internal static IReadOnlyDictionary<string, string> ReadMap(CompactJson e)
     {
         if (e.ValueKind != JsonValueKind.Object)
         {

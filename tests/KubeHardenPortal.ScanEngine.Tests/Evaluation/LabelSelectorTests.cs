@@ -1,5 +1,6 @@
 using System.Text.Json;
 using KubeHardenPortal.ScanEngine.Evaluation;
+using KubeHardenPortal.ScanEngine.Model;
 
 namespace KubeHardenPortal.ScanEngine.Tests.Evaluation;
 
@@ -8,7 +9,7 @@ public sealed class LabelSelectorTests
     private static LabelSelector? Parse(string json)
     {
         using var doc = JsonDocument.Parse(json);
-        return LabelSelector.FromJson(doc.RootElement.Clone());
+        return LabelSelector.FromJson(CompactJson.From(doc.RootElement));
     }
 
     private static Dictionary<string, string> L(params string[] kv)

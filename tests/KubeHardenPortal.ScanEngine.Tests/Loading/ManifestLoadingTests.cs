@@ -332,24 +332,37 @@ public sealed class ManifestLoadingTests
         Assert.Equal(1, r.FilesRead);
     }
 
-    [Fact]
-    public void ObjectJson_OutlivesNothingButTheResult()
+    [Fact(DisplayName = "Loaded objects own their JSON: it stays readable after the result is disposed (nothing pooled is returned)")]
+    public void ObjectJson_OwnsItsData()
     {
         var r = Text(Doc("ConfigMap", "a") + "data:\n  k: v\n");
         var obj = r.Object("a");
-        Assert.Equal("v", obj.Json.Get("data").Str("k"));
         r.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => obj.Json.GetRawText());
         r.Dispose(); // twice is harmless
+        Assert.Equal("v", obj.Json.Get("data").Str("k"));
+        Assert.Contains("\"k\":\"v\"", obj.Json.GetRawText(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void TypedListItem_DocumentIsDisposedWithTheResult()
+    [Fact(DisplayName = "Typed list items get the list's kind and apiVersion filled in")]
+    public void TypedListItem_GetsKindAndApiVersion()
     {
-        var r = Text("apiVersion: v1\nkind: PodList\nitems:\n- metadata: {name: p}\n");
+        using var r = Text("apiVersion: v1\nkind: PodList\nitems:\n- metadata: {name: p}\n");
         var obj = r.Object("p");
         Assert.Equal(JsonValueKind.Object, obj.Json.ValueKind);
-        r.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => obj.Json.GetRawText());
+        Assert.Equal("Pod", obj.Json.Str("kind"));
+        Assert.Equal("v1", obj.Json.Str("apiVersion"));
+    }
+
+    [Fact(DisplayName = "metadata.managedFields is dropped at load (server bookkeeping no check reads); other metadata stays")]
+    public void ManagedFields_AreDropped()
+    {
+        using var r = Text("""
+            {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","labels":{"x":"y"},
+             "managedFields":[{"manager":"kubectl","fieldsV1":{"f:data":{}}}]},"data":{"managedFields":"kept"}}
+            """);
+        var obj = r.Object("a");
+        Assert.Equal(JsonValueKind.Undefined, obj.Metadata.Get("managedFields").ValueKind);
+        Assert.Equal("y", obj.Labels["x"]);
+        Assert.Equal("kept", obj.Json.Get("data").Str("managedFields"));
     }
 }

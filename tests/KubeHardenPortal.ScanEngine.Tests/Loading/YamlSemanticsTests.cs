@@ -10,7 +10,7 @@ namespace KubeHardenPortal.ScanEngine.Tests.Loading;
 /// </summary>
 public sealed class YamlSemanticsTests
 {
-    private static JsonElement Spec(string specBody)
+    private static CompactJson Spec(string specBody)
     {
         var r = Text(Doc("Thing", "t") + "spec:\n" + specBody);
         r.NoErrors();

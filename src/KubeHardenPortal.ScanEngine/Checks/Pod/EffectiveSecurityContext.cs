@@ -16,7 +16,7 @@ public enum SecurityContextLevel
 /// <param name="Value">The value; Undefined when unset (a JSON null counts as unset).</param>
 /// <param name="BasePath">Path of the container or pod spec the value was read from (for an unset value: the container's).</param>
 /// <param name="Field">The securityContext field, e.g. "runAsUser" or "seccompProfile.type".</param>
-public readonly record struct EffectiveValue(JsonElement Value, SecurityContextLevel Level, string BasePath, string Field)
+public readonly record struct EffectiveValue(CompactJson Value, SecurityContextLevel Level, string BasePath, string Field)
 {
     public bool IsSet => Level != SecurityContextLevel.Unset;
 
@@ -73,7 +73,7 @@ public static class EffectiveSecurityContext
     }
 
     /// <summary>Follows a dotted path ("seccompProfile.type") without allocating substrings.</summary>
-    internal static JsonElement Navigate(JsonElement e, string dotted)
+    internal static CompactJson Navigate(CompactJson e, string dotted)
     {
         var rest = dotted.AsSpan();
         while (true)

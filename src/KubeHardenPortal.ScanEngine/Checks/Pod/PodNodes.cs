@@ -8,7 +8,7 @@ using KubeHardenPortal.ScanEngine.Model;
 namespace KubeHardenPortal.ScanEngine.Checks.Pod;
 
 /// <summary>A Linux node and its effective kubelet configuration (Undefined when configz was not collected).</summary>
-public sealed record PodNode(string Name, IReadOnlyDictionary<string, string>? Labels, JsonElement KubeletConfig)
+public sealed record PodNode(string Name, IReadOnlyDictionary<string, string>? Labels, CompactJson KubeletConfig)
 {
     public bool HasConfig => KubeletConfig.ValueKind == JsonValueKind.Object;
 }
@@ -79,7 +79,7 @@ public sealed class PodNodes
             "\u001f", terms.Exists() ? terms.GetRawText() : "");
     }
 
-    private List<PodNode> Match(string? nodeName, JsonElement selector, JsonElement terms)
+    private List<PodNode> Match(string? nodeName, CompactJson selector, CompactJson terms)
     {
         var result = new List<PodNode>();
         foreach (var n in _nodes)
@@ -103,10 +103,10 @@ public sealed class PodNodes
         return result;
     }
 
-    private static JsonElement ConfigOf(NodeKubeletConfig? cfg) =>
+    private static CompactJson ConfigOf(NodeKubeletConfig? cfg) =>
         cfg is { Status: CoverageStatus.Collected } && cfg.KubeletConfig.ValueKind == JsonValueKind.Object ? cfg.KubeletConfig : default;
 
-    private static bool MatchesSelector(IReadOnlyDictionary<string, string> labels, JsonElement selector)
+    private static bool MatchesSelector(IReadOnlyDictionary<string, string> labels, CompactJson selector)
     {
         foreach (var p in selector.Props())
         {
@@ -120,7 +120,7 @@ public sealed class PodNodes
     }
 
     /// <summary>Terms are ORed, expressions inside a term ANDed; an empty term matches nothing (upstream semantics).</summary>
-    private static bool MatchesTerms(PodNode node, JsonElement terms)
+    private static bool MatchesTerms(PodNode node, CompactJson terms)
     {
         if (terms.ValueKind != JsonValueKind.Array)
         {
@@ -152,7 +152,7 @@ public sealed class PodNodes
         return false;
     }
 
-    private static bool Matches(string? value, JsonElement expr)
+    private static bool Matches(string? value, CompactJson expr)
     {
         switch (expr.Str("operator"))
         {

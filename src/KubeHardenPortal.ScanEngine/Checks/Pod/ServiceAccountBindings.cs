@@ -102,7 +102,7 @@ public sealed class ServiceAccountBindings
     /// The namespace of a ServiceAccount subject: as written, or for a RoleBinding the binding's own namespace when
     /// omitted (upstream authorizer); null for a ClusterRoleBinding subject without one (invalid).
     /// </summary>
-    public static string? SubjectNamespace(KubeObject binding, System.Text.Json.JsonElement subject, bool namespaced) =>
+    public static string? SubjectNamespace(KubeObject binding, CompactJson subject, bool namespaced) =>
         subject.Str("namespace") is { Length: > 0 } ns ? ns : namespaced ? binding.Namespace : null;
 
     private void Index(IReadOnlyList<KubeObject> bindings, bool namespaced)

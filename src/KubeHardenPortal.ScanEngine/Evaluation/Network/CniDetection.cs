@@ -144,7 +144,7 @@ public sealed class CniDetection
     }
 
     /// <summary>AWS VPC CNI enforces policies only with its network policy agent enabled (--enable-network-policy=true).</summary>
-    private static CniComponent ClassifyAwsVpcCni(KubeObject ds, System.Text.Json.JsonElement spec)
+    private static CniComponent ClassifyAwsVpcCni(KubeObject ds, CompactJson spec)
     {
         foreach (var c in spec.Items("containers"))
         {

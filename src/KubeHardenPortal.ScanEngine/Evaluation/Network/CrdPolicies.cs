@@ -526,13 +526,13 @@ public sealed class CrdPolicies
 
     // ---------------------------------------------------------------- Cilium
 
-    private sealed class CiliumRule(KubeObject policy, string? ns, string path, LabelSelector? selector, JsonElement rule)
+    private sealed class CiliumRule(KubeObject policy, string? ns, string path, LabelSelector? selector, CompactJson rule)
     {
         public KubeObject Policy { get; } = policy;
         public string? Namespace { get; } = ns;
         public string Path { get; } = path;
         public LabelSelector? Selector { get; } = selector;
-        public JsonElement Rule { get; } = rule;
+        public CompactJson Rule { get; } = rule;
 
         private bool Has(PolicyDirection d) =>
             Rule.Get(Dir(d)).Count() > 0 || Rule.Get(Dir(d) + "Deny").Count() > 0;
@@ -558,7 +558,7 @@ public sealed class CrdPolicies
     private void ParseCilium(KubeObject o)
     {
         var ns = o.Kind == "CiliumNetworkPolicy" ? o.Namespace : null;
-        var rules = new List<(string, JsonElement)>();
+        var rules = new List<(string, CompactJson)>();
         if (o.Json.Get("spec").ValueKind == JsonValueKind.Object)
         {
             rules.Add(("spec", o.Json.Get("spec")));
@@ -589,7 +589,7 @@ public sealed class CrdPolicies
         : key.StartsWith("any:", StringComparison.Ordinal) ? key[4..]
         : key;
 
-    private static bool IsEmptyRule(JsonElement r)
+    private static bool IsEmptyRule(CompactJson r)
     {
         foreach (var p in r.Props())
         {
@@ -610,7 +610,7 @@ public sealed class CrdPolicies
     }
 
     /// <summary>Whether one Cilium egress (or egressDeny) rule covers TCP traffic to the address and port.</summary>
-    private static Tri CiliumCovers(JsonElement rule, IPAddress address, int port)
+    private static Tri CiliumCovers(CompactJson rule, IPAddress address, int port)
     {
         if (!CiliumPortsCover(rule, port))
         {
@@ -661,7 +661,7 @@ public sealed class CrdPolicies
         return unknown ? Tri.Unknown : Tri.No;
     }
 
-    private static bool CiliumPortsCover(JsonElement rule, int port)
+    private static bool CiliumPortsCover(CompactJson rule, int port)
     {
         var toPorts = rule.Get("toPorts");
         if (toPorts.Count() == 0)
@@ -720,8 +720,8 @@ public sealed class CrdPolicies
         public bool HostOnly { get; init; }
         public bool IngressType { get; init; }
         public bool EgressType { get; init; }
-        public IReadOnlyList<JsonElement> IngressRules { get; init; } = [];
-        public IReadOnlyList<JsonElement> EgressRules { get; init; } = [];
+        public IReadOnlyList<CompactJson> IngressRules { get; init; } = [];
+        public IReadOnlyList<CompactJson> EgressRules { get; init; } = [];
 
         public bool Types(PolicyDirection d) => d == PolicyDirection.Ingress ? IngressType : EgressType;
 
@@ -807,7 +807,7 @@ public sealed class CrdPolicies
         });
     }
 
-    private Tri CalicoRuleMatchesEgress(JsonElement rule, PodEndpoint pod, IPAddress address, int port)
+    private Tri CalicoRuleMatchesEgress(CompactJson rule, PodEndpoint pod, IPAddress address, int port)
     {
         var proto = rule.Get("protocol");
         if (proto.Exists() && !IsTcp(proto))
@@ -893,9 +893,9 @@ public sealed class CrdPolicies
         return result;
     }
 
-    private static bool IsTcp(JsonElement proto) => proto.Str() is "TCP" or "tcp" or "6";
+    private static bool IsTcp(CompactJson proto) => proto.Str() is "TCP" or "tcp" or "6";
 
-    private static bool CalicoPortCovers(JsonElement x, int port)
+    private static bool CalicoPortCovers(CompactJson x, int port)
     {
         if (x.ValueKind == JsonValueKind.Number)
         {
@@ -1014,7 +1014,7 @@ public sealed class CrdPolicies
         _admin.Add(policy);
     }
 
-    private static void ParseAdminRules(JsonElement spec, string field, string peersField, List<AdminRule> into)
+    private static void ParseAdminRules(CompactJson spec, string field, string peersField, List<AdminRule> into)
     {
         var i = 0;
         foreach (var r in spec.Items(field))

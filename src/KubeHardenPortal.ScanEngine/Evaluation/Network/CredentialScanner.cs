@@ -378,7 +378,7 @@ public sealed partial class CredentialScanner
             try
             {
                 using var doc = JsonDocument.Parse(text, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
-                WalkJson(doc.RootElement, "", hits);
+                WalkJson(CompactJson.From(doc.RootElement), "", hits);
                 return hits;
             }
             catch (JsonException)
@@ -426,7 +426,7 @@ public sealed partial class CredentialScanner
         return hits;
     }
 
-    private void WalkJson(JsonElement e, string path, List<(string, int?, CredentialHit)> hits)
+    private void WalkJson(CompactJson e, string path, List<(string, int?, CredentialHit)> hits)
     {
         switch (e.ValueKind)
         {

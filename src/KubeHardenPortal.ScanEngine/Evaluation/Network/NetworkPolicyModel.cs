@@ -81,7 +81,7 @@ public sealed class NetworkPolicyPort
     /// <summary>Inclusive upper end of a range starting at <see cref="Number"/>.</summary>
     public int? EndPort { get; }
 
-    internal static NetworkPolicyPort Parse(JsonElement e)
+    internal static NetworkPolicyPort Parse(CompactJson e)
     {
         var protocol = e.Str("protocol") is { Length: > 0 } p ? p.ToUpperInvariant() : "TCP";
         var port = e.Get("port");
@@ -209,7 +209,7 @@ public sealed class NetworkPolicyPeer
     public IpBlock? IpBlock { get; }
     public string? Error { get; }
 
-    internal static NetworkPolicyPeer Parse(JsonElement e, string path)
+    internal static NetworkPolicyPeer Parse(CompactJson e, string path)
     {
         var pod = LabelSelector.FromJson(e.Get("podSelector"));
         var ns = LabelSelector.FromJson(e.Get("namespaceSelector"));
@@ -379,7 +379,7 @@ public sealed class NetworkPolicyInfo
         return new NetworkPolicyInfo(obj, selector, inType, egType, defaulted, ingress, egress);
     }
 
-    private static List<NetworkPolicyRule> ParseRules(JsonElement spec, string field, string peersField)
+    private static List<NetworkPolicyRule> ParseRules(CompactJson spec, string field, string peersField)
     {
         var rules = new List<NetworkPolicyRule>();
         var i = 0;

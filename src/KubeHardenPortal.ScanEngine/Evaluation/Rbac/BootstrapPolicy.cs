@@ -33,13 +33,13 @@ internal sealed class BootstrapPolicy
     /// <summary>A ClusterRole of the baseline, by name.</summary>
     public BaselineRole? Role(string name) => Roles.GetValueOrDefault(name);
 
-    internal sealed class BaselineRole(string name, IReadOnlyDictionary<string, string> labels, JsonElement aggregationRule, IReadOnlyList<RbacRule> own)
+    internal sealed class BaselineRole(string name, IReadOnlyDictionary<string, string> labels, CompactJson aggregationRule, IReadOnlyList<RbacRule> own)
     {
         public string Name { get; } = name;
         public IReadOnlyDictionary<string, string> Labels { get; } = labels;
 
         /// <summary>The aggregationRule as a detached JSON element (Undefined when the role is not aggregated).</summary>
-        public JsonElement AggregationRule { get; } = aggregationRule;
+        public CompactJson AggregationRule { get; } = aggregationRule;
 
         public IReadOnlyList<RbacRule> OwnRules { get; } = own;
 
@@ -82,7 +82,7 @@ internal sealed class BootstrapPolicy
         return rules;
     }
 
-    internal static bool Selects(JsonElement aggregationRule, IReadOnlyDictionary<string, string> labels)
+    internal static bool Selects(CompactJson aggregationRule, IReadOnlyDictionary<string, string> labels)
     {
         foreach (var selector in aggregationRule.Get("clusterRoleSelectors").Items())
         {
@@ -100,7 +100,7 @@ internal sealed class BootstrapPolicy
         using var stream = typeof(BootstrapPolicy).Assembly.GetManifestResourceStream(ResourceName)
             ?? throw new InvalidOperationException($"embedded resource {ResourceName} is missing");
         using var doc = JsonDocument.Parse(stream);
-        var root = doc.RootElement;
+        var root = CompactJson.From(doc.RootElement);
         var roles = new List<BaselineRole>();
         foreach (var r in root.Get("clusterRoles").Items())
         {

@@ -126,7 +126,7 @@ public sealed class RbacSubject
 public sealed class RbacRole
 {
     internal RbacRole(KubeObject? obj, string kind, string? ns, string name, IReadOnlyDictionary<string, string> labels,
-        JsonElement aggregationRule, IReadOnlyList<RbacRule> storedRules)
+        CompactJson aggregationRule, IReadOnlyList<RbacRule> storedRules)
     {
         Object = obj;
         Kind = kind;
@@ -152,7 +152,7 @@ public sealed class RbacRole
 
     public IReadOnlyDictionary<string, string> Labels { get; }
 
-    internal JsonElement AggregationRule { get; }
+    internal CompactJson AggregationRule { get; }
 
     public bool IsAggregated => AggregationRule.ValueKind == JsonValueKind.Object;
 

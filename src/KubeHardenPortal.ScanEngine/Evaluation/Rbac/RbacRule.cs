@@ -72,11 +72,11 @@ public sealed class RbacRule
         }
     }
 
-    internal static RbacRule Parse(JsonElement rule, int index) => new(
+    internal static RbacRule Parse(CompactJson rule, int index) => new(
         List(rule, "verbs"), List(rule, "apiGroups"), List(rule, "resources"), List(rule, "resourceNames"),
         List(rule, "nonResourceURLs"), index);
 
-    private static string[] List(JsonElement e, string name)
+    private static string[] List(CompactJson e, string name)
     {
         var v = e.Get(name);
         return v.ValueKind == JsonValueKind.Array ? v.Strings().ToArray() : [];

@@ -11,7 +11,7 @@ public sealed class AuditPolicyTests
     private static readonly string[] Authenticated = ["system:authenticated"];
 
     private static AuditPolicy Policy(string rulesJson) =>
-        new(JsonDocument.Parse($$"""{"apiVersion":"audit.k8s.io/v1","kind":"Policy","rules":{{rulesJson}}}""").RootElement.Clone());
+        new(CompactJson.Parse($$"""{"apiVersion":"audit.k8s.io/v1","kind":"Policy","rules":{{rulesJson}}}"""));
 
     private static AuditRequest Request(string resource, string? sub = null, string verb = "create", string group = "", string ns = "app") =>
         new("alice", Authenticated, verb, group, resource, sub, ns);
@@ -87,7 +87,7 @@ public sealed class AuditPolicyTests
     public void OmitStagesSilence()
     {
         var json = """{"kind":"Policy","omitStages":["RequestReceived","ResponseStarted"],"rules":[{"level":"Request","omitStages":["ResponseComplete"]},{"level":"Metadata"}]}""";
-        var policy = new AuditPolicy(JsonDocument.Parse(json).RootElement.Clone());
+        var policy = new AuditPolicy(CompactJson.Parse(json));
         Assert.Equal("None", policy.Evaluate(Request("pods")).Level);
         Assert.Equal("Metadata", policy.EffectiveLevel(1));
     }

@@ -15,7 +15,7 @@ public sealed class EffectiveSecurityContextTests
              "spec": {"template": {"spec": {"securityContext": {{podSc}},
                "containers": [{"name": "c", "image": "i", "securityContext": {{containerSc}} }]} } } }
             """;
-        var obj = new KubeObject(JsonDocument.Parse(json).RootElement, null);
+        var obj = new KubeObject(CompactJson.Parse(json), null);
         return WorkloadExtractor.Extract([obj]).Single();
     }
 

@@ -135,8 +135,8 @@ public sealed class PodSecurityAdmissionTests
     [Fact(DisplayName = "KH-POD-016: Gatekeeper constraints in manifests are cluster-scoped (no implicit \"default\" namespace)")]
     public void ConstraintsAreClusterScoped()
     {
-        var obj = new KubeHardenPortal.ScanEngine.Model.KubeObject(System.Text.Json.JsonDocument.Parse(
-            """{"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sRequiredLabels", "metadata": {"name": "x", "namespace": "ignored"}}""").RootElement, null);
+        var obj = new KubeHardenPortal.ScanEngine.Model.KubeObject(KubeHardenPortal.ScanEngine.Model.CompactJson.Parse(
+            """{"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sRequiredLabels", "metadata": {"name": "x", "namespace": "ignored"}}"""), null);
         Assert.Null(obj.Namespace);
         Assert.False(obj.NamespaceImplicit);
     }

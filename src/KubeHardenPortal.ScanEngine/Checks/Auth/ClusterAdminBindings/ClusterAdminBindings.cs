@@ -113,7 +113,7 @@ public sealed class ClusterAdminBindings : RbacPermissionCheck
             using (doc)
             {
                 var i = 0;
-                foreach (var entry in doc.RootElement.Items())
+                foreach (var entry in CompactJson.From(doc.RootElement).Items())
                 {
                     var index = i++;
                     if (!entry.Strings("groups").Contains("system:masters"))

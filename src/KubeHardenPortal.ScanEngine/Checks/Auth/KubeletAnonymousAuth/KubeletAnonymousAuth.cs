@@ -30,7 +30,7 @@ public sealed class KubeletAnonymousAuth : KubeletCheck
         Collectors = ['e'],
     };
 
-    protected override void EvaluateKubelet(ScanContext context, ResourceRef node, JsonElement kubeletConfig, Unit unit)
+    protected override void EvaluateKubelet(ScanContext context, ResourceRef node, CompactJson kubeletConfig, Unit unit)
     {
         switch (kubeletConfig.Get("authentication").Get("anonymous").Bool("enabled"))
         {

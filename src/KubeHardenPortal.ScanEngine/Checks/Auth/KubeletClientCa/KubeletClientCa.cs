@@ -32,7 +32,7 @@ public sealed class KubeletClientCa : KubeletCheck
         Collectors = ['e'],
     };
 
-    protected override void EvaluateKubelet(ScanContext context, ResourceRef node, JsonElement kubeletConfig, Unit unit)
+    protected override void EvaluateKubelet(ScanContext context, ResourceRef node, CompactJson kubeletConfig, Unit unit)
     {
         var file = kubeletConfig.Get("authentication").Get("x509").Str("clientCAFile");
         if (string.IsNullOrWhiteSpace(file))

@@ -31,7 +31,7 @@ public sealed class KubeletWebhookAuth : KubeletCheck
         Collectors = ['e'],
     };
 
-    protected override void EvaluateKubelet(ScanContext context, ResourceRef node, JsonElement kubeletConfig, Unit unit)
+    protected override void EvaluateKubelet(ScanContext context, ResourceRef node, CompactJson kubeletConfig, Unit unit)
     {
         var mode = kubeletConfig.Get("authorization").Str("mode");
         var webhook = kubeletConfig.Get("authentication").Get("webhook").Bool("enabled");

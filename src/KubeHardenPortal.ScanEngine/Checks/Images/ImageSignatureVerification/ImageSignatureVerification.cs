@@ -279,7 +279,7 @@ public sealed class ImageSignatureVerification : NamespaceCheck
     internal static class Kyverno
     {
         /// <summary>True when the rule matches all Pods of the namespace and no exclude removes the namespace; null when labels decide and are unknown.</summary>
-        public static bool? RuleCovers(JsonElement rule, string ns, IReadOnlyDictionary<string, string>? labels)
+        public static bool? RuleCovers(CompactJson rule, string ns, IReadOnlyDictionary<string, string>? labels)
         {
             var match = Combine(rule.Get("match"), f => FilterCovers(f, ns, labels));
             if (match != true)
@@ -303,7 +303,7 @@ public sealed class ImageSignatureVerification : NamespaceCheck
         }
 
         /// <summary>The spec-level action for a namespace, honouring validationFailureActionOverrides.</summary>
-        public static string SpecAction(JsonElement spec, string ns, IReadOnlyDictionary<string, string>? labels)
+        public static string SpecAction(CompactJson spec, string ns, IReadOnlyDictionary<string, string>? labels)
         {
             foreach (var o in spec.Items("validationFailureActionOverrides"))
             {
@@ -324,7 +324,7 @@ public sealed class ImageSignatureVerification : NamespaceCheck
         }
 
         /// <summary>any: one filter; all: every filter; neither: the block itself is the (legacy) filter.</summary>
-        private static bool? Combine(JsonElement block, Func<JsonElement, bool?> test)
+        private static bool? Combine(CompactJson block, Func<CompactJson, bool?> test)
         {
             if (block.Get("any").Count() > 0)
             {
@@ -363,7 +363,7 @@ public sealed class ImageSignatureVerification : NamespaceCheck
             return block.Exists() ? test(block) : false;
         }
 
-        private static bool? FilterCovers(JsonElement filter, string ns, IReadOnlyDictionary<string, string>? labels)
+        private static bool? FilterCovers(CompactJson filter, string ns, IReadOnlyDictionary<string, string>? labels)
         {
             var res = filter.Get("resources");
             if (!res.Strings("kinds").Any(IsPodKind) || Narrows(filter))
@@ -375,7 +375,7 @@ public sealed class ImageSignatureVerification : NamespaceCheck
         }
 
         /// <summary>An exclude removes the namespace only when it names it (namespaces/namespaceSelector) for Pods without narrowing further.</summary>
-        private static bool? FilterExcludesNamespace(JsonElement filter, string ns, IReadOnlyDictionary<string, string>? labels)
+        private static bool? FilterExcludesNamespace(CompactJson filter, string ns, IReadOnlyDictionary<string, string>? labels)
         {
             var res = filter.Get("resources");
             var kinds = res.Strings("kinds").ToList();
@@ -388,7 +388,7 @@ public sealed class ImageSignatureVerification : NamespaceCheck
             return InNamespace(res, ns, labels);
         }
 
-        private static bool? InNamespace(JsonElement res, string ns, IReadOnlyDictionary<string, string>? labels)
+        private static bool? InNamespace(CompactJson res, string ns, IReadOnlyDictionary<string, string>? labels)
         {
             if (res.Get("namespaces").Count() > 0 && !res.Strings("namespaces").Any(n => Glob.IsMatch(n, ns)))
             {
@@ -399,7 +399,7 @@ public sealed class ImageSignatureVerification : NamespaceCheck
         }
 
         /// <summary>Filters that select only some Pods of a namespace (by name, labels, annotations or requester).</summary>
-        private static bool Narrows(JsonElement filter)
+        private static bool Narrows(CompactJson filter)
         {
             var res = filter.Get("resources");
             return res.Get("names").Count() > 0 || res.Str("name") is { Length: > 0 } ||
@@ -413,7 +413,7 @@ public sealed class ImageSignatureVerification : NamespaceCheck
     /// <summary>Kubernetes LabelSelector semantics; an absent or empty selector matches everything; null when labels are unknown.</summary>
     internal static class Selectors
     {
-        public static bool? Matches(JsonElement selector, IReadOnlyDictionary<string, string>? labels)
+        public static bool? Matches(CompactJson selector, IReadOnlyDictionary<string, string>? labels)
         {
             if (selector.IsEmptyObjectOrMissing() ||
                 (selector.Get("matchLabels").IsEmptyObjectOrMissing() && selector.Get("matchExpressions").Count() == 0))

@@ -34,10 +34,10 @@ internal sealed class AuditPolicy
     // Omitting every stage a normal request produces records nothing, whatever the level says.
     private static readonly string[] SilencingStages = ["RequestReceived", "ResponseStarted", "ResponseComplete"];
 
-    private readonly List<JsonElement> _rules;
+    private readonly List<CompactJson> _rules;
     private readonly HashSet<string> _policyOmit;
 
-    public AuditPolicy(JsonElement policy)
+    public AuditPolicy(CompactJson policy)
     {
         _rules = [.. policy.Items("rules")];
         _policyOmit = new HashSet<string>(policy.Strings("omitStages"), StringComparer.Ordinal);
@@ -90,7 +90,7 @@ internal sealed class AuditPolicy
 
     public string EffectiveLevel(int rule) => EffectiveLevel(_rules[rule]);
 
-    private string EffectiveLevel(JsonElement rule)
+    private string EffectiveLevel(CompactJson rule)
     {
         var level = rule.Str("level") ?? None;
         if (level == None)
@@ -109,7 +109,7 @@ internal sealed class AuditPolicy
         return None;
     }
 
-    private static bool Matches(JsonElement rule, AuditRequest r)
+    private static bool Matches(CompactJson rule, AuditRequest r)
     {
         if (rule.Get("users").Count() > 0 && !Has(rule.Get("users"), r.User))
         {
@@ -139,7 +139,7 @@ internal sealed class AuditPolicy
         return true;
     }
 
-    private static bool MatchesResource(JsonElement rule, AuditRequest r)
+    private static bool MatchesResource(CompactJson rule, AuditRequest r)
     {
         if (!r.IsResourceRequest)
         {
@@ -202,7 +202,7 @@ internal sealed class AuditPolicy
     private static bool PathMatches(string path, string spec) =>
         spec == "*" || spec == path || (spec.EndsWith('*') && path.StartsWith(spec.TrimEnd('*'), StringComparison.Ordinal));
 
-    private static bool Has(JsonElement list, string value)
+    private static bool Has(CompactJson list, string value)
     {
         foreach (var s in list.Strings())
         {

@@ -201,7 +201,7 @@ public sealed class IngressTls : Check
         }
     }
 
-    private static void RequireCertificates(JsonElement listener, string name, string path, Unit unit)
+    private static void RequireCertificates(CompactJson listener, string name, string path, Unit unit)
     {
         if (listener.Get("tls").Get("certificateRefs").Count() == 0)
         {
@@ -214,7 +214,7 @@ public sealed class IngressTls : Check
     /// True when every HTTPRoute attached to the listener only redirects to https; false when some route serves
     /// content (or none is attached); null when no attached route was found and routes may not have been collected.
     /// </summary>
-    private static bool? RedirectsOnly(ScanContext context, KubeObject gw, JsonElement listener)
+    private static bool? RedirectsOnly(ScanContext context, KubeObject gw, CompactJson listener)
     {
         var listenerName = listener.Str("name");
         var listenerPort = listener.Long("port");
@@ -265,6 +265,6 @@ public sealed class IngressTls : Check
         return false;
     }
 
-    private static bool IsHttpsRedirect(JsonElement rule) =>
+    private static bool IsHttpsRedirect(CompactJson rule) =>
         rule.Items("filters").Any(f => f.Str("type") == "RequestRedirect" && f.Get("requestRedirect").Str("scheme") == "https");
 }

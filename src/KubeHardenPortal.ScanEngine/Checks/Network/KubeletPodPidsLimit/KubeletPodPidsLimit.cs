@@ -29,7 +29,7 @@ public sealed class KubeletPodPidsLimit : KubeletCheck
         Collectors = ['e'],
     };
 
-    protected override void EvaluateKubelet(ScanContext context, ResourceRef node, JsonElement kubeletConfig, Unit unit)
+    protected override void EvaluateKubelet(ScanContext context, ResourceRef node, CompactJson kubeletConfig, Unit unit)
     {
         var value = kubeletConfig.Get("podPidsLimit");
         var p = value.Long() ?? -1; // KubeletConfiguration default: -1 (unlimited)

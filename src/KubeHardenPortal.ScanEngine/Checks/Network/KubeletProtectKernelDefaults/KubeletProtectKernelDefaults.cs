@@ -32,7 +32,7 @@ public sealed class KubeletProtectKernelDefaults : KubeletCheck
 
     protected override bool AppliesToWindowsNodes => false;
 
-    protected override void EvaluateKubelet(ScanContext context, ResourceRef node, JsonElement kubeletConfig, Unit unit)
+    protected override void EvaluateKubelet(ScanContext context, ResourceRef node, CompactJson kubeletConfig, Unit unit)
     {
         var value = kubeletConfig.Get("protectKernelDefaults");
         if (value.Bool() != true)

@@ -27,7 +27,7 @@ public sealed class KubeletReadOnlyPort : KubeletCheck
         Collectors = ['e'],
     };
 
-    protected override void EvaluateKubelet(ScanContext context, ResourceRef node, JsonElement kubeletConfig, Unit unit)
+    protected override void EvaluateKubelet(ScanContext context, ResourceRef node, CompactJson kubeletConfig, Unit unit)
     {
         // configz reports the effective value; the field is omitted when it is 0.
         var value = kubeletConfig.Get("readOnlyPort");

@@ -74,7 +74,7 @@ public sealed class AppArmorSelinux : WorkloadCheck
         }
     }
 
-    private static void CheckSelinux(Unit unit, JsonElement options, string path, string who, ContainerRef? container, bool engineTypeAllowed)
+    private static void CheckSelinux(Unit unit, CompactJson options, string path, string who, ContainerRef? container, bool engineTypeAllowed)
     {
         if (options.ValueKind != JsonValueKind.Object)
         {

@@ -73,7 +73,7 @@ public sealed class HostPathVolumes : WorkloadCheck
     }
 
     private static void EvaluateHostPath(Workload workload, Unit unit, IReadOnlyList<string> sensitive,
-        JsonElement hostPath, string name, int index)
+        CompactJson hostPath, string name, int index)
     {
         var raw = hostPath.Str("path") ?? "";
         var path = Normalise(raw);

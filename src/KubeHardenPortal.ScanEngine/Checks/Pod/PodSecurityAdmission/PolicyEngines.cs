@@ -18,7 +18,7 @@ public sealed class PolicyEngines
         "K8sPSPPrivilegedContainer", "K8sPSPHostNamespace", "K8sPSPHostNetworkingPorts", "K8sPSPHostFilesystem", "K8sPSPCapabilities",
     ];
 
-    private readonly List<(KubeObject Policy, JsonElement Rule, string Level)> _kyverno = [];
+    private readonly List<(KubeObject Policy, CompactJson Rule, string Level)> _kyverno = [];
     private readonly Dictionary<string, List<KubeObject>> _gatekeeper = new(StringComparer.Ordinal);
     private readonly List<string> _gatekeeperExempt = [];
 
@@ -142,7 +142,7 @@ public sealed class PolicyEngines
         return gaps;
     }
 
-    private static bool KyvernoEnforces(KubeObject policy, JsonElement rule, string ns, IReadOnlyDictionary<string, string> labels)
+    private static bool KyvernoEnforces(KubeObject policy, CompactJson rule, string ns, IReadOnlyDictionary<string, string> labels)
     {
         var spec = policy.Json.Get("spec");
         // Kyverno ≥ 1.13 sets the action per rule; older policies per policy (default Audit).
@@ -162,7 +162,7 @@ public sealed class PolicyEngines
     }
 
     /// <summary>Kyverno match: legacy "resources", or "any" (one filter) / "all" (every filter) of resource filters.</summary>
-    private static bool Selects(JsonElement match, string ns, IReadOnlyDictionary<string, string> labels)
+    private static bool Selects(CompactJson match, string ns, IReadOnlyDictionary<string, string> labels)
     {
         if (match.Get("resources").ValueKind == JsonValueKind.Object)
         {
@@ -180,7 +180,7 @@ public sealed class PolicyEngines
     }
 
     /// <summary>A filter covers the namespace's pods when it matches Pods there with no pod- or user-level narrowing.</summary>
-    private static bool FilterCovers(JsonElement filter, string ns, IReadOnlyDictionary<string, string> labels)
+    private static bool FilterCovers(CompactJson filter, string ns, IReadOnlyDictionary<string, string> labels)
     {
         var r = filter.Get("resources");
         if (filter.Get("subjects").Exists() || filter.Get("roles").Exists() || filter.Get("clusterRoles").Exists() ||
@@ -197,14 +197,14 @@ public sealed class PolicyEngines
         return NamespaceMatches(r, ns, labels);
     }
 
-    private static bool Excludes(JsonElement exclude, string ns, IReadOnlyDictionary<string, string> labels)
+    private static bool Excludes(CompactJson exclude, string ns, IReadOnlyDictionary<string, string> labels)
     {
         if (!exclude.Exists())
         {
             return false;
         }
 
-        static bool Whole(JsonElement f, string ns, IReadOnlyDictionary<string, string> labels)
+        static bool Whole(CompactJson f, string ns, IReadOnlyDictionary<string, string> labels)
         {
             var r = f.Get("resources");
             var narrowed = f.Get("subjects").Exists() || f.Get("roles").Exists() || f.Get("clusterRoles").Exists() ||
@@ -229,7 +229,7 @@ public sealed class PolicyEngines
         return all.ValueKind == JsonValueKind.Array && all.GetArrayLength() > 0 && all.EnumerateArray().All(f => Whole(f, ns, labels));
     }
 
-    private static bool NamespaceMatches(JsonElement resources, string ns, IReadOnlyDictionary<string, string> labels)
+    private static bool NamespaceMatches(CompactJson resources, string ns, IReadOnlyDictionary<string, string> labels)
     {
         if (resources.Get("namespaces").ValueKind == JsonValueKind.Array && !resources.Strings("namespaces").Any(n => Glob(n, ns)))
         {

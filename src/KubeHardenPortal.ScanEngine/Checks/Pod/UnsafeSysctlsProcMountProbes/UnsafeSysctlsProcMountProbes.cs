@@ -77,7 +77,7 @@ public sealed class UnsafeSysctlsProcMountProbes : WorkloadCheck
         }
     }
 
-    private static void CheckHandler(Unit unit, ContainerRef c, JsonElement handler, string path, string name, string who)
+    private static void CheckHandler(Unit unit, ContainerRef c, CompactJson handler, string path, string name, string who)
     {
         foreach (var action in Actions)
         {

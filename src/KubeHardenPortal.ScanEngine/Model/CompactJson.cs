@@ -1,0 +1,712 @@
+using System.Buffers;
+using System.Collections;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace KubeHardenPortal.ScanEngine.Model;
+
+/// <summary>
+/// A read-only JSON value in the engine's compact document model: the subset of <see cref="JsonElement"/>'s API the
+/// checks use, over a tree of 8-byte nodes whose strings are interned once per load.
+/// </summary>
+/// <remarks>
+/// Why not <see cref="JsonDocument"/>: it keeps the UTF-8 text and a 12-byte row per token, ≈ 2.8× the input for
+/// Kubernetes JSON, and every <c>GetString()</c> allocates. Kubernetes objects repeat the same keys and values (a
+/// Deployment, its ReplicaSets and Pods share nearly every string), so interning makes the model smaller than the text
+/// and string reads free (docs/benchmarks.md).
+/// </remarks>
+public readonly struct CompactJson : IEquatable<CompactJson>
+{
+    private readonly CompactJsonDocument? _doc;
+    private readonly int _index;
+
+    internal CompactJson(CompactJsonDocument doc, int index)
+    {
+        _doc = doc;
+        _index = index;
+    }
+
+    public JsonValueKind ValueKind => _doc is null ? JsonValueKind.Undefined : (JsonValueKind)(_doc.Nodes[_index].Head & CompactJsonDocument.KindMask);
+
+    public string? GetString() => ValueKind switch
+    {
+        JsonValueKind.String => _doc!.Strings[_doc.Nodes[_index].Value],
+        JsonValueKind.Null => null,
+        var k => throw new InvalidOperationException($"the value is {k}, not a string"),
+    };
+
+    public bool GetBoolean() => ValueKind switch
+    {
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        var k => throw new InvalidOperationException($"the value is {k}, not a boolean"),
+    };
+
+    public bool TryGetInt64(out long value)
+    {
+        value = 0;
+        return ValueKind == JsonValueKind.Number &&
+               long.TryParse(NumberText, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out value);
+    }
+
+    public bool TryGetDouble(out double value)
+    {
+        value = 0;
+        return ValueKind == JsonValueKind.Number &&
+               double.TryParse(NumberText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out value) &&
+               double.IsFinite(value);
+    }
+
+    public long GetInt64() => TryGetInt64(out var l) ? l : throw new FormatException("the value is not a 64-bit integer");
+
+    public int GetInt32() => TryGetInt64(out var l) && l is >= int.MinValue and <= int.MaxValue
+        ? (int)l
+        : throw new FormatException("the value is not a 32-bit integer");
+
+    /// <summary>The array item at <paramref name="index"/> (linear in the index: for tests and small arrays).</summary>
+    public CompactJson this[int index]
+    {
+        get
+        {
+            var i = 0;
+            foreach (var item in EnumerateArray())
+            {
+                if (i++ == index)
+                {
+                    return item;
+                }
+            }
+
+            throw new IndexOutOfRangeException($"index {index} is outside an array of {GetArrayLength()}");
+        }
+    }
+
+    public double GetDouble() => TryGetDouble(out var d) ? d : throw new FormatException("the value is not a finite number");
+
+    private string NumberText => _doc!.Strings[_doc.Nodes[_index].Value];
+
+    public int GetArrayLength() => ValueKind == JsonValueKind.Array
+        ? _doc!.Nodes[_index].Head >> CompactJsonDocument.CountShift
+        : throw new InvalidOperationException($"the value is {ValueKind}, not an array");
+
+    /// <summary>Like <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/>: the last of duplicate names wins.</summary>
+    public bool TryGetProperty(string name, out CompactJson value) => TryGetProperty(name.AsSpan(), out value);
+
+    /// <inheritdoc cref="TryGetProperty(string, out CompactJson)"/>
+    public bool TryGetProperty(ReadOnlySpan<char> name, out CompactJson value)
+    {
+        value = default;
+        if (ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidOperationException($"the value is {ValueKind}, not an object");
+        }
+
+        var doc = _doc!;
+        var nodes = doc.Nodes;
+        var strings = doc.Strings;
+        var head = nodes[_index].Head;
+        var count = head >> CompactJsonDocument.CountShift;
+        var hasDuplicates = (head & CompactJsonDocument.DuplicateFlag) != 0;
+        var p = _index + 1;
+        var found = -1;
+        for (var k = 0; k < count; k++)
+        {
+            if (name.SequenceEqual(strings[nodes[p].Value]))
+            {
+                found = p + 1;
+                if (!hasDuplicates)
+                {
+                    break;
+                }
+            }
+
+            p = doc.Next(p + 1);
+        }
+
+        if (found < 0)
+        {
+            return false;
+        }
+
+        value = doc.At(found);
+        return true;
+    }
+
+    public CompactJson GetProperty(string name) =>
+        TryGetProperty(name, out var v) ? v : throw new KeyNotFoundException($"no property \"{name}\"");
+
+    public ArrayEnumerator EnumerateArray() => ValueKind == JsonValueKind.Array
+        ? new ArrayEnumerator(_doc!, _index)
+        : throw new InvalidOperationException($"the value is {ValueKind}, not an array");
+
+    public ObjectEnumerator EnumerateObject() => ValueKind == JsonValueKind.Object
+        ? new ObjectEnumerator(_doc!, _index)
+        : throw new InvalidOperationException($"the value is {ValueKind}, not an object");
+
+    /// <summary>The value is immutable and owns nothing to dispose, so a clone is the value itself.</summary>
+    public CompactJson Clone() => this;
+
+    /// <summary>Compact JSON text (numbers as written, strings re-escaped minimally).</summary>
+    public string GetRawText()
+    {
+        if (ValueKind == JsonValueKind.Undefined)
+        {
+            throw new InvalidOperationException("the value is undefined");
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            WriteTo(w);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        SkipValidation = true,
+        MaxDepth = 4096,
+    };
+
+    public void WriteTo(Utf8JsonWriter w)
+    {
+        switch (ValueKind)
+        {
+            case JsonValueKind.Object:
+                w.WriteStartObject();
+                foreach (var p in EnumerateObject())
+                {
+                    w.WritePropertyName(p.Name);
+                    p.Value.WriteTo(w);
+                }
+
+                w.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                w.WriteStartArray();
+                foreach (var item in EnumerateArray())
+                {
+                    item.WriteTo(w);
+                }
+
+                w.WriteEndArray();
+                break;
+            case JsonValueKind.String:
+                w.WriteStringValue(GetString());
+                break;
+            case JsonValueKind.Number:
+                w.WriteRawValue(NumberText, skipInputValidation: true);
+                break;
+            case JsonValueKind.True:
+                w.WriteBooleanValue(true);
+                break;
+            case JsonValueKind.False:
+                w.WriteBooleanValue(false);
+                break;
+            case JsonValueKind.Null:
+                w.WriteNullValue();
+                break;
+            default:
+                throw new InvalidOperationException("the value is undefined");
+        }
+    }
+
+    public override string ToString() => ValueKind switch
+    {
+        JsonValueKind.Undefined => "",
+        JsonValueKind.String => GetString()!,
+        _ => GetRawText(),
+    };
+
+    /// <summary>Identity: the same node of the same document.</summary>
+    public bool Equals(CompactJson other) => ReferenceEquals(_doc, other._doc) && _index == other._index;
+
+    public override bool Equals(object? obj) => obj is CompactJson other && Equals(other);
+
+    public override int GetHashCode() => HashCode.Combine(RuntimeHelpers.GetHashCode(_doc), _index);
+
+    public static bool operator ==(CompactJson left, CompactJson right) => left.Equals(right);
+
+    public static bool operator !=(CompactJson left, CompactJson right) => !left.Equals(right);
+
+    /// <summary>Parses JSON text (strict: no comments, no trailing commas) into a document with its own string table.</summary>
+    public static CompactJson Parse(string json) => Parse(Encoding.UTF8.GetBytes(json));
+
+    /// <summary>Parses UTF-8 JSON into a document; strings are interned into <paramref name="strings"/> when given.</summary>
+    public static CompactJson Parse(ReadOnlySpan<byte> utf8, JsonStringTable? strings = null, int maxDepth = 64)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = maxDepth });
+        if (!reader.Read())
+        {
+            throw new JsonException("empty JSON input");
+        }
+
+        var builder = new CompactJsonBuilder(strings ?? new JsonStringTable(), splitTopLevelArrays: false);
+        var value = builder.Build(ref reader);
+        if (reader.Read())
+        {
+            throw new JsonException($"unexpected content after the JSON value at byte {reader.TokenStartIndex}");
+        }
+
+        return value;
+    }
+
+    /// <summary>Copies a <see cref="JsonElement"/> into the compact model (used for small inputs and tests).</summary>
+    public static CompactJson From(JsonElement element, JsonStringTable? strings = null)
+    {
+        if (element.ValueKind == JsonValueKind.Undefined)
+        {
+            return default;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, MaxDepth = 4096 }))
+        {
+            element.WriteTo(w);
+        }
+
+        return Parse(buffer.WrittenSpan, strings, maxDepth: 4096);
+    }
+
+    public struct ArrayEnumerator : IEnumerable<CompactJson>, IEnumerator<CompactJson>
+    {
+        private readonly CompactJsonDocument? _doc;
+        private readonly int _end;
+        private readonly int _first;
+        private int _current;
+        private int _next;
+
+        internal ArrayEnumerator(CompactJsonDocument doc, int index)
+        {
+            _doc = doc;
+            _first = index + 1;
+            _end = doc.Nodes[index].Value;
+            _current = -1;
+            _next = _first;
+        }
+
+        public readonly CompactJson Current => _current < 0 ? default : _doc!.At(_current);
+
+        readonly object IEnumerator.Current => Current;
+
+        public bool MoveNext()
+        {
+            if (_doc is null || _next >= _end)
+            {
+                return false;
+            }
+
+            _current = _next;
+            _next = _doc.Next(_current);
+            return true;
+        }
+
+        public void Reset()
+        {
+            _current = -1;
+            _next = _first;
+        }
+
+        public readonly void Dispose()
+        {
+        }
+
+        public readonly ArrayEnumerator GetEnumerator()
+        {
+            var copy = this;
+            copy.Reset();
+            return copy;
+        }
+
+        readonly IEnumerator<CompactJson> IEnumerable<CompactJson>.GetEnumerator() => GetEnumerator();
+
+        readonly IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    public struct ObjectEnumerator : IEnumerable<CompactProperty>, IEnumerator<CompactProperty>
+    {
+        private readonly CompactJsonDocument? _doc;
+        private readonly int _end;
+        private readonly int _first;
+        private int _current;
+        private int _next;
+
+        internal ObjectEnumerator(CompactJsonDocument doc, int index)
+        {
+            _doc = doc;
+            _first = index + 1;
+            _end = doc.Nodes[index].Value;
+            _current = -1;
+            _next = _first;
+        }
+
+        public readonly CompactProperty Current =>
+            _current < 0 ? default : new CompactProperty(_doc!.Strings[_doc.Nodes[_current].Value], _doc.At(_current + 1));
+
+        readonly object IEnumerator.Current => Current;
+
+        public bool MoveNext()
+        {
+            if (_doc is null || _next >= _end)
+            {
+                return false;
+            }
+
+            _current = _next;
+            _next = _doc.Next(_current + 1);
+            return true;
+        }
+
+        public void Reset()
+        {
+            _current = -1;
+            _next = _first;
+        }
+
+        public readonly void Dispose()
+        {
+        }
+
+        public readonly ObjectEnumerator GetEnumerator()
+        {
+            var copy = this;
+            copy.Reset();
+            return copy;
+        }
+
+        readonly IEnumerator<CompactProperty> IEnumerable<CompactProperty>.GetEnumerator() => GetEnumerator();
+
+        readonly IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
+
+/// <summary>One property of a <see cref="CompactJson"/> object.</summary>
+public readonly record struct CompactProperty(string Name, CompactJson Value)
+{
+    public bool NameEquals(string name) => string.Equals(Name, name, StringComparison.Ordinal);
+}
+
+/// <summary>
+/// Storage of one compact document: nodes in document order. Head = kind (3 bits) | duplicate-names flag (1 bit) |
+/// child count (28 bits); Value = string id for strings and numbers, the end (exclusive) of the subtree for
+/// containers, or the index of a detached document for a link.
+/// </summary>
+internal sealed class CompactJsonDocument(CompactJsonDocument.Node[] nodes, JsonStringTable strings, CompactJson[]? links)
+{
+    internal const int KindMask = 7;
+    internal const int DuplicateFlag = 8;
+    internal const int CountShift = 4;
+
+    /// <summary>Kind 0 (JSON has no "undefined" node): the value lives in its own document (see <see cref="Links"/>).</summary>
+    internal const int LinkKind = 0;
+
+    internal readonly record struct Node(int Head, int Value);
+
+    public Node[] Nodes { get; } = nodes;
+
+    public JsonStringTable Strings { get; } = strings;
+
+    /// <summary>Items of large top-level arrays, each in a document of its own so no single array grows huge.</summary>
+    public CompactJson[]? Links { get; } = links;
+
+    /// <summary>The index after the value at <paramref name="i"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Next(int i)
+    {
+        var n = Nodes[i];
+        var kind = n.Head & KindMask;
+        return kind is (int)JsonValueKind.Object or (int)JsonValueKind.Array ? n.Value : i + 1;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public CompactJson At(int i)
+    {
+        var n = Nodes[i];
+        return (n.Head & KindMask) == LinkKind ? Links![n.Value] : new CompactJson(this, i);
+    }
+}
+
+/// <summary>
+/// Interned strings of one load. Ids are stable; the array only grows while documents are built, and readers of a
+/// finished document only read ids it already holds, so reads need no lock once loading is done.
+/// </summary>
+public sealed class JsonStringTable
+{
+    private string[] _items = new string[1024];
+    private int _count;
+    private Dictionary<string, int>? _index = new(StringComparer.Ordinal);
+
+    internal string this[int id]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _items[id];
+    }
+
+    public int Count => _count;
+
+    internal int Intern(ReadOnlySpan<char> value)
+    {
+        _index ??= Reindex();
+        var lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(value, out var id))
+        {
+            return id;
+        }
+
+        return Add(value.ToString());
+    }
+
+    internal int Intern(string value)
+    {
+        _index ??= Reindex();
+        return _index.TryGetValue(value, out var id) ? id : Add(value);
+    }
+
+    internal int InternUtf8(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length <= 256)
+        {
+            Span<char> chars = stackalloc char[256];
+            var n = Encoding.UTF8.GetChars(utf8, chars);
+            return Intern(chars[..n]);
+        }
+
+        var rented = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(utf8.Length));
+        try
+        {
+            var n = Encoding.UTF8.GetChars(utf8, rented);
+            return Intern(rented.AsSpan(0, n));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Drops the lookup index once loading is done (it costs about as much as the strings); ids stay valid.</summary>
+    public void Seal()
+    {
+        _index = null;
+    }
+
+    private int Add(string value)
+    {
+        if (_count == _items.Length)
+        {
+            Array.Resize(ref _items, _items.Length * 2);
+        }
+
+        _items[_count] = value;
+        _index![value] = _count;
+        return _count++;
+    }
+
+    private Dictionary<string, int> Reindex()
+    {
+        var d = new Dictionary<string, int>(_count, StringComparer.Ordinal);
+        for (var i = 0; i < _count; i++)
+        {
+            d[_items[i]] = i;
+        }
+
+        return d;
+    }
+}
+
+/// <summary>Builds compact documents from a <see cref="Utf8JsonReader"/> positioned on a value.</summary>
+internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopLevelArrays)
+{
+    private CompactJsonDocument.Node[] _scratch = new CompactJsonDocument.Node[4096];
+    private CompactJsonDocument.Node[] _itemScratch = new CompactJsonDocument.Node[1024];
+
+    /// <summary>Byte offsets of detached items, in order (for line numbers).</summary>
+    public List<long> ItemOffsets { get; } = [];
+
+    public CompactJson Build(ref Utf8JsonReader reader)
+    {
+        var links = splitTopLevelArrays ? new List<CompactJson>() : null;
+        var count = 0;
+        Value(ref reader, ref _scratch, ref count, depth: 0, rootOfObject: true, inMetadata: false, links);
+        var doc = new CompactJsonDocument(_scratch.AsSpan(0, count).ToArray(), strings, links?.ToArray());
+        return new CompactJson(doc, 0);
+    }
+
+    private CompactJson BuildItem(ref Utf8JsonReader reader)
+    {
+        var count = 0;
+        Value(ref reader, ref _itemScratch, ref count, depth: 0, rootOfObject: true, inMetadata: false, links: null);
+        var doc = new CompactJsonDocument(_itemScratch.AsSpan(0, count).ToArray(), strings, null);
+        return new CompactJson(doc, 0);
+    }
+
+    private static int Append(ref CompactJsonDocument.Node[] nodes, ref int count, int head, int value)
+    {
+        if (count == nodes.Length)
+        {
+            Array.Resize(ref nodes, nodes.Length * 2);
+        }
+
+        nodes[count] = new CompactJsonDocument.Node(head, value);
+        return count++;
+    }
+
+    private void Value(ref Utf8JsonReader reader, ref CompactJsonDocument.Node[] nodes, ref int count, int depth, bool rootOfObject,
+        bool inMetadata, List<CompactJson>? links)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+            {
+                var at = Append(ref nodes, ref count, (int)JsonValueKind.Object, 0);
+                var members = 0;
+                var duplicates = false;
+                var firstKey = at + 1;
+                _keySetOwner = -1;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                {
+                    var key = InternString(ref reader);
+                    var isMetadata = rootOfObject && strings[key] == "metadata";
+                    // managedFields is server bookkeeping no check reads, often the largest part of an object.
+                    if (inMetadata && strings[key] == "managedFields")
+                    {
+                        reader.Read();
+                        reader.Skip();
+                        continue;
+                    }
+
+                    if (!duplicates && members > 0 && HasKey(nodes, firstKey, count, key, members))
+                    {
+                        duplicates = true;
+                    }
+
+                    Append(ref nodes, ref count, (int)JsonValueKind.String, key);
+                    reader.Read();
+                    if (links is not null && depth == 0 && reader.TokenType == JsonTokenType.StartArray)
+                    {
+                        DetachedArray(ref reader, ref nodes, ref count, links);
+                    }
+                    else
+                    {
+                        Value(ref reader, ref nodes, ref count, depth + 1, rootOfObject: false, inMetadata: isMetadata, links: null);
+                    }
+
+                    members++;
+                }
+
+                nodes[at] = new CompactJsonDocument.Node(
+                    (int)JsonValueKind.Object | (duplicates ? CompactJsonDocument.DuplicateFlag : 0) | (members << CompactJsonDocument.CountShift), count);
+                return;
+            }
+            case JsonTokenType.StartArray:
+            {
+                var at = Append(ref nodes, ref count, (int)JsonValueKind.Array, 0);
+                var items = 0;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    Value(ref reader, ref nodes, ref count, depth + 1, rootOfObject: false, inMetadata: false, links: null);
+                    items++;
+                }
+
+                nodes[at] = new CompactJsonDocument.Node((int)JsonValueKind.Array | (items << CompactJsonDocument.CountShift), count);
+                return;
+            }
+            case JsonTokenType.String:
+                Append(ref nodes, ref count, (int)JsonValueKind.String, InternString(ref reader));
+                return;
+            case JsonTokenType.Number:
+                Append(ref nodes, ref count, (int)JsonValueKind.Number,
+                    strings.InternUtf8(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan));
+                return;
+            case JsonTokenType.True:
+                Append(ref nodes, ref count, (int)JsonValueKind.True, 0);
+                return;
+            case JsonTokenType.False:
+                Append(ref nodes, ref count, (int)JsonValueKind.False, 0);
+                return;
+            case JsonTokenType.Null:
+                Append(ref nodes, ref count, (int)JsonValueKind.Null, 0);
+                return;
+            default:
+                throw new JsonException($"unexpected JSON token {reader.TokenType} at byte {reader.TokenStartIndex}");
+        }
+    }
+
+    /// <summary>A top-level array: every object item becomes its own document, linked from this one.</summary>
+    private void DetachedArray(ref Utf8JsonReader reader, ref CompactJsonDocument.Node[] nodes, ref int count, List<CompactJson> links)
+    {
+        var at = Append(ref nodes, ref count, (int)JsonValueKind.Array, 0);
+        var items = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            ItemOffsets.Add(reader.TokenStartIndex);
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                links.Add(BuildItem(ref reader));
+                Append(ref nodes, ref count, CompactJsonDocument.LinkKind, links.Count - 1);
+            }
+            else
+            {
+                Value(ref reader, ref nodes, ref count, 2, rootOfObject: false, inMetadata: false, links: null);
+            }
+
+            items++;
+        }
+
+        nodes[at] = new CompactJsonDocument.Node((int)JsonValueKind.Array | (items << CompactJsonDocument.CountShift), count);
+    }
+
+    /// <summary>Whether <paramref name="key"/> was already written for the object whose first key is at <paramref name="firstKey"/>.</summary>
+    private bool HasKey(CompactJsonDocument.Node[] nodes, int firstKey, int end, int key, int members)
+    {
+        if (members > 16)
+        {
+            // Hostile input can carry 100,000 keys in one object: switch to a set instead of a quadratic walk.
+            if (_keySetOwner != firstKey)
+            {
+                _keySet.Clear();
+                for (var p = firstKey; p < end; p = NextAfterValue(nodes, p))
+                {
+                    _keySet.Add(nodes[p].Value);
+                }
+
+                _keySetOwner = firstKey;
+            }
+
+            return !_keySet.Add(key);
+        }
+
+        for (var p = firstKey; p < end; p = NextAfterValue(nodes, p))
+        {
+            if (nodes[p].Value == key)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private readonly HashSet<int> _keySet = [];
+    private int _keySetOwner = -1;
+
+    private static int NextAfterValue(CompactJsonDocument.Node[] nodes, int keyAt)
+    {
+        var v = keyAt + 1;
+        var kind = nodes[v].Head & CompactJsonDocument.KindMask;
+        return kind is (int)JsonValueKind.Object or (int)JsonValueKind.Array ? nodes[v].Value : v + 1;
+    }
+
+    private int InternString(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            return strings.InternUtf8(reader.ValueSpan);
+        }
+
+        return strings.Intern(reader.GetString()!);
+    }
+}
