@@ -237,9 +237,13 @@ public readonly struct CompactJson : IEquatable<CompactJson>
     public static CompactJson Parse(string json) => Parse(Encoding.UTF8.GetBytes(json));
 
     /// <summary>Parses UTF-8 JSON into a document; strings are interned into <paramref name="strings"/> when given.</summary>
-    public static CompactJson Parse(ReadOnlySpan<byte> utf8, JsonStringTable? strings = null, int maxDepth = 64)
+    public static CompactJson Parse(ReadOnlySpan<byte> utf8, JsonStringTable? strings = null, int maxDepth = 64) =>
+        Parse(utf8, new JsonReaderOptions { MaxDepth = maxDepth }, strings);
+
+    /// <summary>Parses UTF-8 JSON with explicit reader options (e.g. comments and trailing commas in embedded config files).</summary>
+    public static CompactJson Parse(ReadOnlySpan<byte> utf8, JsonReaderOptions options, JsonStringTable? strings = null)
     {
-        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = maxDepth });
+        var reader = new Utf8JsonReader(utf8, options);
         if (!reader.Read())
         {
             throw new JsonException("empty JSON input");
@@ -436,9 +440,15 @@ internal sealed class CompactJsonDocument(CompactJsonDocument.Node[] nodes, Json
 /// </summary>
 public sealed class JsonStringTable
 {
-    private string[] _items = new string[1024];
+    private string[] _items;
     private int _count;
-    private Dictionary<string, int>? _index = new(StringComparer.Ordinal);
+    private Dictionary<string, int>? _index;
+
+    public JsonStringTable(int capacity = 16)
+    {
+        _items = new string[Math.Max(capacity, 4)];
+        _index = new Dictionary<string, int>(Math.Max(capacity, 4), StringComparer.Ordinal);
+    }
 
     internal string this[int id]
     {
@@ -520,8 +530,9 @@ public sealed class JsonStringTable
 /// <summary>Builds compact documents from a <see cref="Utf8JsonReader"/> positioned on a value.</summary>
 internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopLevelArrays)
 {
-    private CompactJsonDocument.Node[] _scratch = new CompactJsonDocument.Node[4096];
-    private CompactJsonDocument.Node[] _itemScratch = new CompactJsonDocument.Node[1024];
+    // Start small: most documents are one object (a few hundred nodes); the buffers double when needed and are reused.
+    private CompactJsonDocument.Node[] _scratch = new CompactJsonDocument.Node[64];
+    private CompactJsonDocument.Node[] _itemScratch = new CompactJsonDocument.Node[64];
 
     /// <summary>Byte offsets of detached items, in order (for line numbers).</summary>
     public List<long> ItemOffsets { get; } = [];

@@ -195,7 +195,7 @@ internal static class BenchCommand
         Line($"- {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, " +
              $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC (concurrent off), Release");
         Line($"- snapshots: seed {seed}, {(indented ? "indented" : "compact")} JSON; every number is the median of {repeat} fresh child process(es)");
-        Line($"- **warm** = after 3 warm-up rounds of the same phase on a {warmup.Objects:N0}-object snapshot in the same process (JIT/tiering done); " +
+        Line($"- **warm** = after 40 warm-up rounds of the same phase on a {warmup.Objects:N0}-object snapshot in the same process (JIT/tiering done); " +
              $"**cold** = first call in a fresh process (JIT included: what a one-shot CLI scan pays). Times are Stopwatch inside the child; " +
              $"\"one-shot wall\" is the whole cold child process, runtime start-up included.");
         Line($"- peak RSS = VmHWM of the child, reset after the warm-up (so it covers the measured phase; the runtime's own ~{MedianOf(results.Select(r => r.Median("parse-warm", x => x.RssBeforePhaseMb))):F0} MiB baseline is included). " +

@@ -51,7 +51,7 @@ public sealed record ChildResult
 
 /// <summary>
 /// Runs one measurement in this (fresh) process: <c>child --phase parse|load|eval --file F [--warmup SMALL]</c>.
-/// With --warmup the same code runs three times on the small snapshot first, so JIT/tiering is not in the numbers.
+/// With --warmup the same code runs 40 times on the small snapshot first, so JIT/tiering is not in the numbers.
 /// </summary>
 internal static class ChildCommand
 {
@@ -82,11 +82,15 @@ internal static class ChildCommand
 
         if (warmup is not null)
         {
-            for (var i = 0; i < 3; i++)
+            // Tiered compilation promotes a method to optimised code after 30 calls; methods called once per scan
+            // (each check's Evaluate) need 30+ scans. Fewer rounds leave tier-0 code in the "warm" numbers (measured:
+            // 3 rounds → eval 890 ms at 50k, fully optimised → 490 ms).
+            for (var i = 0; i < WarmupRounds; i++)
             {
                 RunOnce(phase, warmup);
-                Thread.Sleep(150); // let tiered compilation promote the hot methods between rounds
             }
+
+            Thread.Sleep(500); // let the background compiler finish the last promotions
         }
 
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
@@ -96,6 +100,8 @@ internal static class ChildCommand
         Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(result));
         return 0;
     }
+
+    private const int WarmupRounds = 40;
 
     private static long RunOnce(string phase, string file)
     {
@@ -157,6 +163,8 @@ internal static class ChildCommand
             var resetEval = ProcessMemory.ResetPeak();
             var alloc1 = GC.GetTotalAllocatedBytes(precise: true);
             var evalSampler = new HeapSampler();
+            var pause0 = GC.GetTotalPauseDuration();
+            var (e0, e1, e2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             sw.Restart();
             report = Scanner.Evaluate(loaded!.Snapshot, Options);
             sw.Stop();
@@ -166,6 +174,13 @@ internal static class ChildCommand
             evalPeakHeap = evalSampler.PeakMb;
             if (Environment.GetEnvironmentVariable("KH_BENCH_PROFILE") == "1")
             {
+                Console.Error.WriteLine($"[profile] measured evaluation {evalMs:F0} ms, of which GC pauses {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:F0} ms " +
+                                        $"(GCs gen0/1/2 {GC.CollectionCount(0) - e0}/{GC.CollectionCount(1) - e1}/{GC.CollectionCount(2) - e2})");
+                foreach (var (id, t) in report.CheckTimings.OrderByDescending(t => t.Elapsed).Take(8))
+                {
+                    Console.Error.WriteLine($"[profile] parallel wall {id} {t.TotalMilliseconds:F0} ms");
+                }
+
                 var ctx = new ScanContext(loaded!.Snapshot, Options);
                 var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
                 _ = ctx.Workloads;
@@ -180,11 +195,38 @@ internal static class ChildCommand
                                         $"namespaces {System.Diagnostics.Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds:F0} ms, " +
                                         $"network engine {System.Diagnostics.Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds:F0} ms, " +
                                         $"rbac engine {System.Diagnostics.Stopwatch.GetElapsedTime(t3, t4).TotalMilliseconds:F0} ms");
+                using var sampler2 = new AllocationSampler { Enabled = true };
                 var serial = Scanner.Evaluate(loaded!.Snapshot, Options with { MaxDegreeOfParallelism = 1 });
-                Console.Error.WriteLine($"[profile] serial total {serial.CheckTimings.Sum(t => t.Elapsed.TotalMilliseconds):F0} ms");
-                foreach (var (id, t) in serial.CheckTimings.OrderByDescending(t => t.Elapsed).Take(15))
+                sampler2.Enabled = false;
+                foreach (var (type, b) in sampler2.Top(25))
                 {
-                    Console.Error.WriteLine($"[profile] {id} {t.TotalMilliseconds:F0} ms");
+                    Console.Error.WriteLine($"[profile] type {type} {b / 1048576.0:F1} MiB");
+                }
+
+                Console.Error.WriteLine($"[profile] serial total {serial.CheckTimings.Sum(t => t.Elapsed.TotalMilliseconds):F0} ms");
+                var bytes = serial.CheckAllocations.ToDictionary(a => a.CheckId, a => a.Bytes);
+                Console.Error.WriteLine($"[profile] serial allocations {bytes.Values.Sum() / 1048576.0:F0} MiB");
+                foreach (var (id, t) in serial.CheckTimings.OrderByDescending(t => t.Elapsed).Take(20))
+                {
+                    Console.Error.WriteLine($"[profile] {id} {t.TotalMilliseconds:F0} ms, {bytes[id] / 1048576.0:F1} MiB");
+                }
+
+                foreach (var g in serial.Findings.GroupBy(f => f.CheckId).OrderByDescending(g => g.Count()).Take(10))
+                {
+                    Console.Error.WriteLine($"[profile] findings {g.Key} {g.Count()}");
+                }
+
+                foreach (var (id, b) in serial.CheckAllocations.OrderByDescending(a => a.Bytes).Take(6))
+                {
+                    using var one = new AllocationSampler { Enabled = true };
+                    _ = Scanner.Evaluate(loaded!.Snapshot, Options with { MaxDegreeOfParallelism = 1, OnlyChecks = new HashSet<string>([id]) });
+                    one.Enabled = false;
+                    Console.Error.WriteLine($"[profile] {id}: " + string.Join(", ", one.Top(6).Select(t => $"{t.Type} {t.Bytes / 1048576.0:F1}")));
+                }
+
+                foreach (var (id, b) in serial.CheckAllocations.OrderByDescending(a => a.Bytes).Take(10))
+                {
+                    Console.Error.WriteLine($"[profile] alloc {id} {b / 1048576.0:F1} MiB");
                 }
             }
             peakRssEval = resetEval ? ProcessMemory.PeakRssMb() : 0;

@@ -43,7 +43,7 @@ public abstract class RbacPermissionCheck : Check
                 $"RBAC not fully collected ({string.Join(", ", rbac.MissingResources)}): grants through the missing objects are not evaluated");
         }
 
-        var state = Prepare(context);
+        var state = new Run(Prepare(context));
         foreach (var binding in rbac.Bindings)
         {
             EvaluateBinding(context, state, binding, results);
@@ -63,6 +63,43 @@ public abstract class RbacPermissionCheck : Check
     /// <summary>Per-scan facts the check needs (computed once, before the units).</summary>
     protected virtual object? Prepare(ScanContext context) => null;
 
+    /// <summary>
+    /// What of the subject <see cref="Assess"/> reads, as a cache key: "" when the assessment ignores the subject
+    /// (the default), null to disable caching. The same role is bound to many subjects and in many namespaces, so the
+    /// assessment is computed once per (rules, role, scope, subject key).
+    /// </summary>
+    protected virtual string? AssessSubjectKey(RbacSubject? subject, object? state) => "";
+
+    /// <summary>False when <see cref="Assess"/> reads only whether the scope is cluster-wide, not which namespace.</summary>
+    protected virtual bool AssessReadsNamespace => true;
+
+    private readonly record struct AssessKey(IReadOnlyList<RbacRule> Rules, RbacRole Role, bool IsCluster, string? Namespace, string Subject);
+
+    /// <summary>State of one evaluation: the check's prepared facts and the assessment cache.</summary>
+    private sealed class Run(object? prepared)
+    {
+        public object? Prepared { get; } = prepared;
+
+        public Dictionary<AssessKey, PermissionFinding[]> Assessed { get; } = [];
+    }
+
+    private IReadOnlyList<PermissionFinding> AssessCached(ScanContext context, Run run, RbacAccess access, RbacSubject? subject, RbacRole role)
+    {
+        if (AssessSubjectKey(subject, run.Prepared) is not { } subjectKey)
+        {
+            return Assess(context, run.Prepared, access, subject, role).ToArray();
+        }
+
+        var key = new AssessKey(access.Rules, role, access.IsCluster, AssessReadsNamespace ? access.Namespace : null, subjectKey);
+        if (!run.Assessed.TryGetValue(key, out var found))
+        {
+            found = Assess(context, run.Prepared, access, subject, role).ToArray();
+            run.Assessed[key] = found;
+        }
+
+        return found;
+    }
+
     /// <summary>Units beyond bindings and roles (e.g. the EKS aws-auth ConfigMap for KH-AUTH-006).</summary>
     protected virtual void EvaluateMore(ScanContext context, CheckResults results)
     {
@@ -80,7 +117,7 @@ public abstract class RbacPermissionCheck : Check
     /// </summary>
     protected virtual string? ScoredElsewhere(ScanContext context, RbacAccess access, RbacSubject? subject, RbacRole role) => null;
 
-    private void EvaluateBinding(ScanContext context, object? state, RbacBinding binding, CheckResults results)
+    private void EvaluateBinding(ScanContext context, Run state, RbacBinding binding, CheckResults results)
     {
         if (binding.Subjects.Count == 0)
         {
@@ -126,7 +163,7 @@ public abstract class RbacPermissionCheck : Check
             }
 
             var beyond = binding.IsBootstrapSubject(subject) ? " (beyond the upstream bootstrap policy)" : "";
-            foreach (var f in Assess(context, state, grant.Access, subject, grant.Role))
+            foreach (var f in AssessCached(context, state, grant.Access, subject, grant.Role))
             {
                 var message = $"{subject.Display} can {f.What} {grant.Access.ScopeText} via {grant.Role.Display}{beyond} {Where(f.Rules)}" +
                               (f.Note is null ? "" : "; " + f.Note);
@@ -141,7 +178,7 @@ public abstract class RbacPermissionCheck : Check
         }
     }
 
-    private void EvaluateUnboundRole(ScanContext context, object? state, RbacRole role, CheckResults results)
+    private void EvaluateUnboundRole(ScanContext context, Run state, RbacRole role, CheckResults results)
     {
         var rules = role.OwnEvaluatedRules;
         if (rules.Count == 0 && role.Bootstrap != BootstrapStatus.None)
@@ -159,7 +196,7 @@ public abstract class RbacPermissionCheck : Check
         }
 
         var latent = context.Rbac.BindingsComplete;
-        foreach (var f in Assess(context, state, access, null, role))
+        foreach (var f in AssessCached(context, state, access, null, role))
         {
             var scope = role.IsClusterRole ? "wherever it is bound" : access.ScopeText;
             var message = $"{role.Display} {Where(f.Rules)} lets its subjects {f.What} {scope}" +

@@ -377,8 +377,9 @@ public sealed partial class CredentialScanner
         {
             try
             {
-                using var doc = JsonDocument.Parse(text, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
-                WalkJson(CompactJson.From(doc.RootElement), "", hits);
+                var json = CompactJson.Parse(Encoding.UTF8.GetBytes(text),
+                    new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
+                WalkJson(json, "", hits);
                 return hits;
             }
             catch (JsonException)

@@ -80,17 +80,15 @@ public sealed class RbacEngine
     /// beyond the baseline; a system subject of an unverified bootstrap binding receives nothing to evaluate.
     /// Unresolved bindings give no grants.
     /// </summary>
-    public IEnumerable<RbacGrant> Grants(RbacBinding binding)
+    public IReadOnlyList<RbacGrant> Grants(RbacBinding binding)
     {
         if (binding.Role is not { } role)
         {
-            yield break;
+            return [];
         }
 
-        foreach (var subject in binding.Subjects)
-        {
-            yield return GrantFor(binding, subject, role);
-        }
+        // Built once per binding; a race builds two equal arrays and keeps one, which is harmless.
+        return binding.GrantCache ??= binding.Subjects.Select(s => NewGrant(binding, s, role)).ToArray();
     }
 
     public RbacGrant? Grant(RbacBinding binding, RbacSubject subject) =>
@@ -144,10 +142,27 @@ public sealed class RbacEngine
 
     /// <summary>True when the subject holds admin-equivalent rights cluster-wide through some ClusterRoleBinding.</summary>
     public bool IsClusterAdmin(RbacSubject subject) =>
-        subject.IsMasters ||
-        GrantsForSubject(subject).Any(g => g.IsCluster && IsAdminEquivalent(g.Role, g.Role.Rules));
+        subject.IsMasters || _clusterAdmin.GetOrAdd(subject.Key, static (_, x) =>
+            x.Engine.GrantsForSubject(x.Subject).Any(g => g.IsCluster && IsAdminEquivalent(g.Role, g.Role.Rules)), (Engine: this, Subject: subject));
+
+    // Asked for every grant by KH-AUTH-010 and others; the answer depends only on the subject's identity.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _clusterAdmin = new(StringComparer.Ordinal);
 
     private RbacGrant GrantFor(RbacBinding binding, RbacSubject subject, RbacRole role)
+    {
+        var grants = Grants(binding);
+        for (var i = 0; i < grants.Count; i++)
+        {
+            if (ReferenceEquals(grants[i].Subject, subject))
+            {
+                return grants[i];
+            }
+        }
+
+        return NewGrant(binding, subject, role);
+    }
+
+    private RbacGrant NewGrant(RbacBinding binding, RbacSubject subject, RbacRole role)
     {
         IReadOnlyList<RbacRule> rules = !binding.IsBootstrapSubject(subject) ? role.Rules
             : binding.Bootstrap == BootstrapStatus.Unverified ? []

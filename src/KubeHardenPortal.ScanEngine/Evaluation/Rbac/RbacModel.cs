@@ -90,11 +90,15 @@ public sealed class RbacSubject
     public bool IsGroup => Kind == "Group";
 
     /// <summary>Stable identity for fingerprints and de-duplication.</summary>
-    public string Key => IsServiceAccount ? $"ServiceAccount:{Namespace}/{ServiceAccountName}" : $"{Kind}:{Name}";
+    // Formatted once: five RBAC checks put these into every message and fingerprint.
+    public string Key => _key ??= IsServiceAccount ? $"ServiceAccount:{Namespace}/{ServiceAccountName}" : $"{Kind}:{Name}";
 
-    public string Display => IsServiceAccount
+    public string Display => _display ??= IsServiceAccount
         ? $"ServiceAccount {(string.IsNullOrEmpty(Namespace) ? "<no namespace>" : Namespace)}/{ServiceAccountName}"
         : $"{Kind} \"{Name}\"";
+
+    private string? _key;
+    private string? _display;
 
     /// <summary>Members of system:masters are authorised before RBAC is consulted: bindings add nothing for them.</summary>
     public bool IsMasters => IsGroup && Name == "system:masters";
@@ -191,8 +195,16 @@ public sealed class RbacRole
 
     public ResourceRef Ref => Object?.Ref ?? new ResourceRef("rbac.authorization.k8s.io/v1", Kind, Namespace, Name);
 
-    public string Display => (Namespace is null ? $"{Kind} \"{Name}\"" : $"{Kind} \"{Namespace}/{Name}\"") +
-                             (Bootstrap == BootstrapStatus.Virtual ? " (built-in)" : "");
+    public string Display
+    {
+        get
+        {
+            var name = _display ??= Namespace is null ? $"{Kind} \"{Name}\"" : $"{Kind} \"{Namespace}/{Name}\"";
+            return Bootstrap == BootstrapStatus.Virtual ? name + " (built-in)" : name;
+        }
+    }
+
+    private string? _display;
 
     public override string ToString() => Display;
 }
@@ -232,11 +244,18 @@ public sealed class RbacBinding
 
     public BootstrapStatus Bootstrap { get; internal set; }
 
-    public string RoleDisplay => $"{RoleKind} \"{RoleName}\"";
+    public string RoleDisplay => _roleDisplay ??= $"{RoleKind} \"{RoleName}\"";
 
-    public string ScopeText => IsClusterBinding ? "cluster-wide" : $"in namespace \"{Namespace}\"";
+    public string ScopeText => _scopeText ??= IsClusterBinding ? "cluster-wide" : $"in namespace \"{Namespace}\"";
 
-    public string Display => IsClusterBinding ? $"ClusterRoleBinding \"{Name}\"" : $"RoleBinding \"{Namespace}/{Name}\"";
+    public string Display => _display ??= IsClusterBinding ? $"ClusterRoleBinding \"{Name}\"" : $"RoleBinding \"{Namespace}/{Name}\"";
+
+    private string? _roleDisplay;
+    private string? _scopeText;
+    private string? _display;
+
+    /// <summary>The grants of this binding, one per subject, built once (every RBAC check walks them).</summary>
+    internal RbacGrant[]? GrantCache { get; set; }
 
     internal void MarkBootstrapSubject(int index) => _bootstrapSubjects.Add(index);
 
@@ -271,10 +290,12 @@ public sealed record RbacAccess(IReadOnlyList<RbacRule> Rules, bool IsCluster, s
         }
 
         var perProbe = Matches.GetValue(rules, _ => new(ReferenceEqualityComparer.Instance));
-        return perProbe.GetOrAdd(probe, p => RbacMatcher.Match(rules, p));
+        return perProbe.GetOrAdd(probe, static (p, r) => RbacMatcher.Match(r, p), rules);
     }
 
-    public string ScopeText => IsCluster ? "cluster-wide" : $"in namespace \"{Namespace}\"";
+    public string ScopeText => IsCluster ? "cluster-wide" : ScopeTexts.GetOrAdd(Namespace ?? "", static ns => $"in namespace \"{ns}\"");
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ScopeTexts = new(StringComparer.Ordinal);
 }
 
 /// <summary>

@@ -54,7 +54,12 @@ public sealed class RbacRule
     public bool HasResourceNames => ResourceNames.Count > 0;
 
     /// <summary>JSON path of the rule in its role ("rules[3]"), or null for reconciler-added baseline rules.</summary>
-    public string? Path => Index >= 0 ? $"rules[{Index}]" : null;
+    public string? Path => Index >= 0 ? _path ??= $"rules[{Index}]" : null;
+
+    // Rules are immutable and shared by every grant of their role: render each once, not once per finding.
+    private string? _path;
+    private string? _locator;
+    private string? _text;
 
     internal RbacRule WithSource(RbacRole? source, int index, int sourceIndex) =>
         new(Verbs, ApiGroups, Resources, ResourceNames, NonResourceUrls, index, source, IsResidual, sourceIndex);
@@ -63,9 +68,10 @@ public sealed class RbacRule
         new(Verbs, ApiGroups, Resources, ResourceNames, NonResourceUrls, index, Source, IsResidual, SourceIndex);
 
     /// <summary>Where the rule lives, e.g. <c>rules[2]</c> or <c>rules[2] (from ClusterRole "x" rules[0])</c>.</summary>
-    public string Locator
+    public string Locator => _locator ??= FormatLocator();
+
+    private string FormatLocator()
     {
-        get
         {
             var own = Index >= 0 ? $"rules[{Index}]" : "baseline rule restored by the API server";
             return Source is null ? own : $"{own} from {Source.Display} rules[{SourceIndex}]";
@@ -91,7 +97,9 @@ public sealed class RbacRule
         NonResourceUrls.SequenceEqual(other.NonResourceUrls, StringComparer.Ordinal);
 
     /// <summary>Compact, stable rendering for messages and evidence, e.g. <c>verbs=[create,get] apiGroups=[""] resources=[pods/exec]</c>.</summary>
-    public override string ToString()
+    public override string ToString() => _text ??= Format();
+
+    private string Format()
     {
         var sb = new StringBuilder();
         sb.Append("verbs=").Append(Join(Verbs));

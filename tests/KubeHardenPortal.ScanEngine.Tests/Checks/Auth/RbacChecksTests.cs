@@ -378,4 +378,62 @@ public sealed class RbacChecksTests
     }
 
     private static string CultureInvariant(FormattableString s) => FormattableString.Invariant(s);
+
+    [Fact(DisplayName = "Assessment cache: one role bound to a service account and a user keeps their different severities (KH-AUTH-006)")]
+    public void AssessmentCache_KeepsSubjectDependentSeverity()
+    {
+        const string yaml = """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata: {name: everything}
+            rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRoleBinding
+            metadata: {name: all}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: everything}
+            subjects:
+            - {kind: User, name: alice}
+            - {kind: ServiceAccount, name: deployer, namespace: ci}
+            - {kind: User, name: bob}
+            """;
+        var findings = Scan.Yaml(yaml, "KH-AUTH-006").Failures("KH-AUTH-006").ToList();
+        Assert.Equal(3, findings.Count);
+        Assert.Equal(Severity.Critical, findings.Single(f => f.SubKey!.StartsWith("ServiceAccount:", StringComparison.Ordinal)).Severity);
+        Assert.All(findings.Where(f => f.SubKey!.StartsWith("User:", StringComparison.Ordinal)), f => Assert.Equal(Severity.High, f.Severity));
+    }
+
+    [Fact(DisplayName = "Assessment cache: one ClusterRole bound in two namespaces keeps each namespace's PSA-based severity (KH-AUTH-012)")]
+    public void AssessmentCache_KeepsNamespaceDependentSeverity()
+    {
+        const string yaml = """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: open}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: locked, labels: {pod-security.kubernetes.io/enforce: restricted}}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata: {name: pod-maker}
+            rules: [{apiGroups: [""], resources: ["pods"], verbs: ["create"]}]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: makers, namespace: open}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pod-maker}
+            subjects: [{kind: User, name: bob}]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: makers, namespace: locked}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pod-maker}
+            subjects: [{kind: User, name: bob}]
+            """;
+        var findings = Scan.Run(ClusterFrom(yaml), "KH-AUTH-012", null).Failures("KH-AUTH-012").ToList();
+        Assert.Equal(Severity.High, findings.Single(f => f.Resource.Namespace == "open").Severity);
+        Assert.Equal(Severity.Medium, findings.Single(f => f.Resource.Namespace == "locked").Severity);
+    }
 }

@@ -105,4 +105,22 @@ public sealed class CredentialChecksTests
         Assert.Equal(1, report.Checks.Single().Fail);
         AssertNoSecretLeaks(failures);
     }
+
+    [Fact(DisplayName = "KH-NET-018: identical entries in many ConfigMaps are scanned once but reported on each ConfigMap")]
+    public void RepeatedEntries_AreReportedPerConfigMap()
+    {
+        var yaml = string.Join("---\n", Enumerable.Range(0, 5).Select(i => $$"""
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: app, namespace: team-{{i}}}
+            data:
+              DB_PASSWORD: "hunter2-very-secret"
+              LOG_LEVEL: info
+            """ + "\n"));
+        var findings = Scan.Yaml(yaml, "KH-NET-018").Failures("KH-NET-018").ToList();
+        Assert.Equal(5, findings.Count);
+        Assert.Equal(5, findings.Select(f => f.Resource.Namespace).Distinct().Count());
+        Assert.All(findings, f => Assert.DoesNotContain("hunter2-very-secret", f.Message, StringComparison.Ordinal));
+        Assert.Equal(5, findings.Select(f => f.Fingerprint).Distinct().Count());
+    }
 }

@@ -32,6 +32,11 @@ public sealed class ClusterAdminBindings : RbacPermissionCheck
         Collectors = ['c'],
     };
 
+    protected override string? AssessSubjectKey(RbacSubject? subject, object? state) =>
+        subject is null ? "" : subject.IsServiceAccount ? "sa" : subject.IsBroad ? "broad:" + subject.Name : "other";
+
+    protected override bool AssessReadsNamespace => false;
+
     protected override IEnumerable<PermissionFinding> Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role)
     {
         if (!RbacEngine.IsAdminEquivalent(role, access.Rules))

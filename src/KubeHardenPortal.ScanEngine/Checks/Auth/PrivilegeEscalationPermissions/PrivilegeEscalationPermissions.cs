@@ -102,6 +102,12 @@ public sealed class PrivilegeEscalationPermissions : RbacPermissionCheck
         return new State(csr, permissive);
     }
 
+    // Sub-rule d reads the subject's CSR halves, sub-rule g whether it is a node identity.
+    protected override string? AssessSubjectKey(RbacSubject? subject, object? state) =>
+        subject is null ? "" :
+        (subject.IsNodeIdentity ? "node|" : "|") +
+        (((State)state!).CsrBySubject.TryGetValue(subject.Key, out var held) && held.Approval && held.Signers ? "csr" : "");
+
     protected override IEnumerable<PermissionFinding> Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role)
     {
         var s = (State)state!;

