@@ -227,6 +227,11 @@ public sealed class InputLoader(LoadLimits? limits = null)
     private void LoadFile(string path, State state)
     {
         state.Files++;
+        if (TryLoadStreaming(path, state))
+        {
+            return;
+        }
+
         byte[] bytes;
         try
         {
@@ -252,6 +257,109 @@ public sealed class InputLoader(LoadLimits? limits = null)
         }
 
         LoadBytesGuarded(path, bytes, state);
+    }
+
+    /// <summary>
+    /// Large JSON objects (snapshots, kubectl Lists; plain or gzip) are parsed while they are read, so the file is
+    /// never held in memory (PRODUCT.md §8: peak memory bounded relative to the snapshot). False when the file is
+    /// small or not a JSON object: the whole-file path then reads it, with all its diagnostics.
+    /// </summary>
+    private bool TryLoadStreaming(string path, State state)
+    {
+        long length;
+        try
+        {
+            length = new FileInfo(path).Length;
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException or SecurityException)
+        {
+            return false;
+        }
+
+        if (length < _limits.StreamingThresholdBytes || length > _limits.MaxFileBytes)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            Span<byte> magic = stackalloc byte[2];
+            var gzip = file.Read(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+            file.Position = 0;
+            using var content = gzip ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : (Stream)file;
+            var reader = new JsonStreamReader(content, state.Strings, _limits.MaxDepth, _limits.StreamingBufferBytes)
+            {
+                MaxBytes = gzip ? _limits.MaxDecompressedBytes : _limits.MaxFileBytes,
+            };
+            if (!reader.TryStart())
+            {
+                return false;
+            }
+
+            CompactJson root;
+            try
+            {
+                root = reader.Read(CancellationToken.None);
+            }
+            catch (JsonStreamReader.StreamJsonException) when (gzip)
+            {
+                return false; // a cut-short gzip also looks like cut-short JSON: the whole-file path tells which
+            }
+            catch (JsonStreamReader.StreamJsonException ex)
+            {
+                var message = ex.Binary ? ex.Message : "invalid JSON: " + ex.Message;
+                state.Errors.Add(new InputError(path, (int?)Math.Min(ex.Line ?? 1, int.MaxValue), message));
+                return true;
+            }
+
+            if (gzip && !GzipTrailerMatches(file, reader))
+            {
+                return false; // truncated, or several gzip members: the whole-file path tells which
+            }
+
+            if (IsSnapshot(root))
+            {
+                LoadSnapshot(path, root, 1, reader.ItemLines["objects"], state);
+            }
+            else
+            {
+                AddDocument(path, root, 1, IsList(root) ? reader.ItemLines["items"] : [], state);
+            }
+
+            return true;
+        }
+        catch (JsonStreamReader.LimitExceededException)
+        {
+            state.Errors.Add(new InputError(path, null,
+                $"gzip content expands beyond {Mb(_limits.MaxDecompressedBytes)} (possible gzip bomb); not read"));
+            return true;
+        }
+        catch (Exception ex) when (ex is InvalidDataException)
+        {
+            state.Errors.Add(new InputError(path, null, "corrupt gzip data: " + ex.Message));
+            return true;
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException or SecurityException or NotSupportedException)
+        {
+            state.Errors.Add(new InputError(path, null, "cannot read file: " + ex.Message));
+            return true;
+        }
+    }
+
+    /// <summary>A single gzip member whose trailer (CRC-32 and length mod 2^32) matches what was decompressed.</summary>
+    private static bool GzipTrailerMatches(FileStream file, JsonStreamReader reader)
+    {
+        if (file.Length < 18)
+        {
+            return false;
+        }
+
+        Span<byte> trailer = stackalloc byte[8];
+        file.Position = file.Length - 8;
+        file.ReadExactly(trailer);
+        return BinaryPrimitives.ReadUInt32LittleEndian(trailer) == reader.Crc &&
+               BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]) == (uint)reader.TotalBytes;
     }
 
     /// <summary>The last line of the promise that bad content never throws: an unforeseen failure is reported too.</summary>
@@ -429,9 +537,12 @@ public sealed class InputLoader(LoadLimits? limits = null)
         return c;
     }).ToArray();
 
-    private static uint Crc32(ReadOnlySpan<byte> data)
+    private static uint Crc32(ReadOnlySpan<byte> data) => Crc32Update(0, data);
+
+    /// <summary>Continues a CRC-32 (start from 0) over more data, so a stream can be checked as it is read.</summary>
+    internal static uint Crc32Update(uint crc, ReadOnlySpan<byte> data)
     {
-        var c = 0xFFFFFFFFu;
+        var c = crc ^ 0xFFFFFFFFu;
         foreach (var b in data)
         {
             c = CrcTable[(c ^ b) & 0xFF] ^ (c >> 8);

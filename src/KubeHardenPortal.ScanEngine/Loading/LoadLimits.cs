@@ -21,5 +21,14 @@ public sealed record LoadLimits
     /// </summary>
     public long MaxYamlExpandedNodes { get; init; } = 2_000_000;
 
+    /// <summary>
+    /// JSON files at least this large (compressed size for gzip) are parsed while they are read, never held whole;
+    /// smaller files are read whole, which is faster for them.
+    /// </summary>
+    public long StreamingThresholdBytes { get; init; } = 8L * 1024 * 1024;
+
+    /// <summary>Initial read buffer of the streaming path (grows for a larger single object); small in tests.</summary>
+    public int StreamingBufferBytes { get; init; } = 1 << 20;
+
     public static readonly LoadLimits Default = new();
 }

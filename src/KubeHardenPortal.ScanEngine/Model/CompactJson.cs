@@ -546,6 +546,89 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
         return new CompactJson(doc, 0);
     }
 
+    /// <summary>Builds one complete JSON value held in <paramref name="utf8"/> as a document of its own.</summary>
+    public CompactJson BuildValue(ReadOnlySpan<byte> utf8, int maxDepth)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = Math.Max(maxDepth, 1) });
+        reader.Read();
+        return BuildItem(ref reader);
+    }
+
+    /// <summary>
+    /// A root object whose property values are already-built documents (a value) or lists of them (an array whose
+    /// items are linked): how the streaming loader assembles a file it never held whole.
+    /// </summary>
+    public CompactJson AssembleRoot(IReadOnlyList<(string Name, CompactJson Value, List<CompactJson>? Items)> properties)
+    {
+        var links = new List<CompactJson>();
+        var nodes = new List<CompactJsonDocument.Node>(properties.Count * 3 + 1) { default };
+        var keys = new HashSet<int>();
+        var duplicates = false;
+        foreach (var (name, value, items) in properties)
+        {
+            var key = strings.Intern(name);
+            duplicates |= !keys.Add(key);
+            nodes.Add(new CompactJsonDocument.Node((int)JsonValueKind.String, key));
+            if (items is null)
+            {
+                links.Add(value);
+                nodes.Add(new CompactJsonDocument.Node(CompactJsonDocument.LinkKind, links.Count - 1));
+                continue;
+            }
+
+            var at = nodes.Count;
+            nodes.Add(default);
+            foreach (var item in items)
+            {
+                links.Add(item);
+                nodes.Add(new CompactJsonDocument.Node(CompactJsonDocument.LinkKind, links.Count - 1));
+            }
+
+            nodes[at] = new CompactJsonDocument.Node((int)JsonValueKind.Array | (items.Count << CompactJsonDocument.CountShift), nodes.Count);
+        }
+
+        nodes[0] = new CompactJsonDocument.Node(
+            (int)JsonValueKind.Object | (duplicates ? CompactJsonDocument.DuplicateFlag : 0) | (properties.Count << CompactJsonDocument.CountShift),
+            nodes.Count);
+        return new CompactJson(new CompactJsonDocument([.. nodes], strings, [.. links]), 0);
+    }
+
+    /// <summary>Thrown when a reader over a partial buffer runs out of data inside a value; the caller refills and retries.</summary>
+    internal sealed class NeedMoreDataException : Exception
+    {
+        public static readonly NeedMoreDataException Instance = new();
+
+        private NeedMoreDataException()
+            : base("the buffer ends inside a JSON value")
+        {
+        }
+    }
+
+    private static bool Read(ref Utf8JsonReader reader)
+    {
+        if (reader.Read())
+        {
+            return true;
+        }
+
+        return reader.IsFinalBlock ? false : throw NeedMoreDataException.Instance;
+    }
+
+    private static void Skip(ref Utf8JsonReader reader)
+    {
+        if (!reader.TrySkip())
+        {
+            throw NeedMoreDataException.Instance;
+        }
+    }
+
+    /// <summary>
+    /// Builds the value the reader is on as a document of its own, leaving the reader after it. Over a partial
+    /// buffer, throws <see cref="NeedMoreDataException"/> when the value is not all there (the reader is then
+    /// unusable: restore a copy taken before the call).
+    /// </summary>
+    public CompactJson BuildFrom(ref Utf8JsonReader reader) => BuildItem(ref reader);
+
     private CompactJson BuildItem(ref Utf8JsonReader reader)
     {
         var count = 0;
@@ -577,15 +660,15 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
                 var duplicates = false;
                 var firstKey = at + 1;
                 _keySetOwner = -1;
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                while (Read(ref reader) && reader.TokenType != JsonTokenType.EndObject)
                 {
                     var key = InternString(ref reader);
                     var isMetadata = rootOfObject && strings[key] == "metadata";
                     // managedFields is server bookkeeping no check reads, often the largest part of an object.
                     if (inMetadata && strings[key] == "managedFields")
                     {
-                        reader.Read();
-                        reader.Skip();
+                        Read(ref reader);
+                        Skip(ref reader);
                         continue;
                     }
 
@@ -595,7 +678,7 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
                     }
 
                     Append(ref nodes, ref count, (int)JsonValueKind.String, key);
-                    reader.Read();
+                    Read(ref reader);
                     if (links is not null && depth == 0 && reader.TokenType == JsonTokenType.StartArray)
                     {
                         DetachedArray(ref reader, ref nodes, ref count, links);
@@ -616,7 +699,7 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
             {
                 var at = Append(ref nodes, ref count, (int)JsonValueKind.Array, 0);
                 var items = 0;
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                while (Read(ref reader) && reader.TokenType != JsonTokenType.EndArray)
                 {
                     Value(ref reader, ref nodes, ref count, depth + 1, rootOfObject: false, inMetadata: false, links: null);
                     items++;
@@ -651,7 +734,7 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
     {
         var at = Append(ref nodes, ref count, (int)JsonValueKind.Array, 0);
         var items = 0;
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        while (Read(ref reader) && reader.TokenType != JsonTokenType.EndArray)
         {
             ItemOffsets.Add(reader.TokenStartIndex);
             if (reader.TokenType == JsonTokenType.StartObject)

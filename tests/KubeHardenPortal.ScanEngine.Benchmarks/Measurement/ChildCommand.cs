@@ -103,6 +103,11 @@ internal static class ChildCommand
 
     private const int WarmupRounds = 40;
 
+    // KH_BENCH_WHOLE_FILE=1 reads snapshots whole instead of streaming them (to compare the two loaders).
+    private static readonly LoadLimits Limits = Environment.GetEnvironmentVariable("KH_BENCH_WHOLE_FILE") == "1"
+        ? new LoadLimits { StreamingThresholdBytes = long.MaxValue }
+        : LoadLimits.Default;
+
     private static long RunOnce(string phase, string file)
     {
         if (phase == "parse")
@@ -112,7 +117,7 @@ internal static class ChildCommand
             return sum;
         }
 
-        using var loaded = new InputLoader().Load([file]);
+        using var loaded = new InputLoader(Limits).Load([file]);
         if (phase == "eval")
         {
             return Scanner.Evaluate(loaded.Snapshot, Options).Findings.Count;
@@ -143,7 +148,7 @@ internal static class ChildCommand
         }
         else
         {
-            loaded = new InputLoader().Load([file]);
+            loaded = new InputLoader(Limits).Load([file]);
             objects = loaded.Snapshot.Objects.Count;
             checksum = objects;
         }
