@@ -66,27 +66,35 @@ internal static class ScanCommand
         var report = Scanner.Evaluate(load.Snapshot, options, cancellationToken: cancellationToken);
         var reportOptions = new ReportOptions { IncludeUndecided = a.Flag("--show-unknown") };
 
-        string text;
+        // Reports are written as they are produced (to the file or standard output), never built as one string:
+        // a 50,000-object scan has ~50,000 findings.
+        Action<Stream> render;
         switch (format)
         {
             case "json":
-                text = Json(w => JsonReportWriter.Write(w, report, load.Errors, reportOptions));
+                render = s => WriteJson(s, w => JsonReportWriter.Write(w, report, load.Errors, reportOptions));
                 break;
             case "sarif":
                 var rules = only is null ? CheckCatalog.Definitions : CheckCatalog.Definitions.Where(d => only.Contains(d.Id)).ToList();
-                text = Json(w => SarifWriter.Write(w, report, rules, reportOptions));
+                render = s => WriteJson(s, w => SarifWriter.Write(w, report, rules, reportOptions));
                 break;
             default:
                 var color = output is null && Terminal.UseColor(stdout, a.Flag("--no-color"));
-                text = TableReport.Render(report, load.Errors, reportOptions, color);
+                var table = TableReport.Render(report, load.Errors, reportOptions, color);
+                render = s => s.Write(Encoding.UTF8.GetBytes(table));
                 break;
         }
 
         if (output is null)
         {
-            await stdout.WriteAsync(text.AsMemory(), cancellationToken);
+            using (var s = new TextWriterStream(stdout))
+            {
+                render(s);
+            }
+
+            await stdout.FlushAsync(cancellationToken);
         }
-        else if (!await WriteFileAsync(output, text, stderr, cancellationToken))
+        else if (!await WriteFileAsync(output, render, stderr, cancellationToken))
         {
             return ExitCodes.InputOrUsage;
         }
@@ -162,25 +170,29 @@ internal static class ScanCommand
         return d[a.Length, b.Length];
     }
 
-    private static string Json(Action<Utf8JsonWriter> write)
+    private static void WriteJson(Stream stream, Action<Utf8JsonWriter> write)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             write(w);
         }
 
-        return Encoding.UTF8.GetString(ms.ToArray()) + "\n";
+        stream.WriteByte((byte)'\n');
     }
 
     /// <summary>Writes through a temporary file and a rename, so a failed write never leaves half a report.</summary>
-    private static async Task<bool> WriteFileAsync(string path, string text, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<bool> WriteFileAsync(string path, Action<Stream> render, TextWriter stderr, CancellationToken cancellationToken)
     {
         var full = Path.GetFullPath(path);
         var temp = full + ".tmp-" + Environment.ProcessId;
         try
         {
-            await File.WriteAllTextAsync(temp, text, new UTF8Encoding(false), cancellationToken);
+            await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                render(file);
+            }
+
             File.Move(temp, full, overwrite: true);
             return true;
         }
