@@ -87,9 +87,21 @@ public readonly struct CompactJson : IEquatable<CompactJson>
 
     private string NumberText => _doc!.Strings[_doc.Nodes[_index].Value];
 
-    public int GetArrayLength() => ValueKind == JsonValueKind.Array
-        ? _doc!.Nodes[_index].Head >> CompactJsonDocument.CountShift
-        : throw new InvalidOperationException($"the value is {ValueKind}, not an array");
+    public int GetArrayLength()
+    {
+        if (ValueKind != JsonValueKind.Array)
+        {
+            throw new InvalidOperationException($"the value is {ValueKind}, not an array");
+        }
+
+        var n = 0;
+        for (var p = _index + 1; p < _doc!.Nodes[_index].Value; p = _doc.Next(p))
+        {
+            n++;
+        }
+
+        return n;
+    }
 
     /// <summary>Like <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/>: the last of duplicate names wins.</summary>
     public bool TryGetProperty(string name, out CompactJson value) => TryGetProperty(name.AsSpan(), out value);
@@ -107,22 +119,19 @@ public readonly struct CompactJson : IEquatable<CompactJson>
         var nodes = doc.Nodes;
         var strings = doc.Strings;
         var head = nodes[_index].Head;
-        var count = head >> CompactJsonDocument.CountShift;
+        var end = nodes[_index].Value;
         var hasDuplicates = (head & CompactJsonDocument.DuplicateFlag) != 0;
-        var p = _index + 1;
         var found = -1;
-        for (var k = 0; k < count; k++)
+        for (var p = _index + 1; p < end; p = doc.Next(p))
         {
-            if (name.SequenceEqual(strings[nodes[p].Value]))
+            if (name.SequenceEqual(strings[CompactJsonDocument.KeyOf(nodes[p])]))
             {
-                found = p + 1;
+                found = p;
                 if (!hasDuplicates)
                 {
                     break;
                 }
             }
-
-            p = doc.Next(p + 1);
         }
 
         if (found < 0)
@@ -349,7 +358,7 @@ public readonly struct CompactJson : IEquatable<CompactJson>
         }
 
         public readonly CompactProperty Current =>
-            _current < 0 ? default : new CompactProperty(_doc!.Strings[_doc.Nodes[_current].Value], _doc.At(_current + 1));
+            _current < 0 ? default : new CompactProperty(_doc!.Strings[CompactJsonDocument.KeyOf(_doc.Nodes[_current])], _doc.At(_current));
 
         readonly object IEnumerator.Current => Current;
 
@@ -361,7 +370,7 @@ public readonly struct CompactJson : IEquatable<CompactJson>
             }
 
             _current = _next;
-            _next = _doc.Next(_current + 1);
+            _next = _doc.Next(_current);
             return true;
         }
 
@@ -395,15 +404,24 @@ public readonly record struct CompactProperty(string Name, CompactJson Value)
 }
 
 /// <summary>
-/// Storage of one compact document: nodes in document order. Head = kind (3 bits) | duplicate-names flag (1 bit) |
-/// child count (28 bits); Value = string id for strings and numbers, the end (exclusive) of the subtree for
-/// containers, or the index of a detached document for a link.
+/// Storage of one compact document: one 8-byte node per value, in document order. Head = kind (3 bits) |
+/// duplicate-names flag (1 bit, objects) | 1 + the string id of the member's name (28 bits; 0 for array items and
+/// the root), so an object member is a single node. Value = string id for strings and numbers, the end (exclusive)
+/// of the subtree for containers, or the index of a detached document for a link.
 /// </summary>
 internal sealed class CompactJsonDocument(CompactJsonDocument.Node[] nodes, JsonStringTable strings, CompactJson[]? links)
 {
     internal const int KindMask = 7;
     internal const int DuplicateFlag = 8;
-    internal const int CountShift = 4;
+    internal const int KeyShift = 4;
+
+    /// <summary>Most distinct strings one table can name as keys (28 bits, minus "no key").</summary>
+    internal const int MaxKeyId = (1 << 28) - 2;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int KeyOf(Node n) => (int)((uint)n.Head >> KeyShift) - 1;
+
+    internal static int KeyBits(int keyId) => (keyId + 1) << KeyShift;
 
     /// <summary>Kind 0 (JSON has no "undefined" node): the value lives in its own document (see <see cref="Links"/>).</summary>
     internal const int LinkKind = 0;
@@ -561,18 +579,17 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
     public CompactJson AssembleRoot(IReadOnlyList<(string Name, CompactJson Value, List<CompactJson>? Items)> properties)
     {
         var links = new List<CompactJson>();
-        var nodes = new List<CompactJsonDocument.Node>(properties.Count * 3 + 1) { default };
+        var nodes = new List<CompactJsonDocument.Node>(properties.Count * 2 + 1) { default };
         var keys = new HashSet<int>();
         var duplicates = false;
         foreach (var (name, value, items) in properties)
         {
-            var key = strings.Intern(name);
+            var key = CheckedKey(strings.Intern(name));
             duplicates |= !keys.Add(key);
-            nodes.Add(new CompactJsonDocument.Node((int)JsonValueKind.String, key));
             if (items is null)
             {
                 links.Add(value);
-                nodes.Add(new CompactJsonDocument.Node(CompactJsonDocument.LinkKind, links.Count - 1));
+                nodes.Add(new CompactJsonDocument.Node(CompactJsonDocument.LinkKind | CompactJsonDocument.KeyBits(key), links.Count - 1));
                 continue;
             }
 
@@ -584,12 +601,10 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
                 nodes.Add(new CompactJsonDocument.Node(CompactJsonDocument.LinkKind, links.Count - 1));
             }
 
-            nodes[at] = new CompactJsonDocument.Node((int)JsonValueKind.Array | (items.Count << CompactJsonDocument.CountShift), nodes.Count);
+            nodes[at] = new CompactJsonDocument.Node((int)JsonValueKind.Array | CompactJsonDocument.KeyBits(key), nodes.Count);
         }
 
-        nodes[0] = new CompactJsonDocument.Node(
-            (int)JsonValueKind.Object | (duplicates ? CompactJsonDocument.DuplicateFlag : 0) | (properties.Count << CompactJsonDocument.CountShift),
-            nodes.Count);
+        nodes[0] = new CompactJsonDocument.Node((int)JsonValueKind.Object | (duplicates ? CompactJsonDocument.DuplicateFlag : 0), nodes.Count);
         return new CompactJson(new CompactJsonDocument([.. nodes], strings, [.. links]), 0);
     }
 
@@ -649,20 +664,20 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
     }
 
     private void Value(ref Utf8JsonReader reader, ref CompactJsonDocument.Node[] nodes, ref int count, int depth, bool rootOfObject,
-        bool inMetadata, List<CompactJson>? links)
+        bool inMetadata, List<CompactJson>? links, int keyBits = 0)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
             {
-                var at = Append(ref nodes, ref count, (int)JsonValueKind.Object, 0);
+                var at = Append(ref nodes, ref count, (int)JsonValueKind.Object | keyBits, 0);
                 var members = 0;
                 var duplicates = false;
-                var firstKey = at + 1;
+                var first = at + 1;
                 _keySetOwner = -1;
                 while (Read(ref reader) && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    var key = InternString(ref reader);
+                    var key = CheckedKey(InternString(ref reader));
                     var isMetadata = rootOfObject && strings[key] == "metadata";
                     // managedFields is server bookkeeping no check reads, often the largest part of an object.
                     if (inMetadata && strings[key] == "managedFields")
@@ -672,57 +687,55 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
                         continue;
                     }
 
-                    if (!duplicates && members > 0 && HasKey(nodes, firstKey, count, key, members))
+                    if (!duplicates && members > 0 && HasKey(nodes, first, count, key, members))
                     {
                         duplicates = true;
                     }
 
-                    Append(ref nodes, ref count, (int)JsonValueKind.String, key);
                     Read(ref reader);
+                    var memberKey = CompactJsonDocument.KeyBits(key);
                     if (links is not null && depth == 0 && reader.TokenType == JsonTokenType.StartArray)
                     {
-                        DetachedArray(ref reader, ref nodes, ref count, links);
+                        DetachedArray(ref reader, ref nodes, ref count, links, memberKey);
                     }
                     else
                     {
-                        Value(ref reader, ref nodes, ref count, depth + 1, rootOfObject: false, inMetadata: isMetadata, links: null);
+                        Value(ref reader, ref nodes, ref count, depth + 1, rootOfObject: false, inMetadata: isMetadata, links: null, memberKey);
                     }
 
                     members++;
                 }
 
                 nodes[at] = new CompactJsonDocument.Node(
-                    (int)JsonValueKind.Object | (duplicates ? CompactJsonDocument.DuplicateFlag : 0) | (members << CompactJsonDocument.CountShift), count);
+                    (int)JsonValueKind.Object | (duplicates ? CompactJsonDocument.DuplicateFlag : 0) | keyBits, count);
                 return;
             }
             case JsonTokenType.StartArray:
             {
-                var at = Append(ref nodes, ref count, (int)JsonValueKind.Array, 0);
-                var items = 0;
+                var at = Append(ref nodes, ref count, (int)JsonValueKind.Array | keyBits, 0);
                 while (Read(ref reader) && reader.TokenType != JsonTokenType.EndArray)
                 {
                     Value(ref reader, ref nodes, ref count, depth + 1, rootOfObject: false, inMetadata: false, links: null);
-                    items++;
                 }
 
-                nodes[at] = new CompactJsonDocument.Node((int)JsonValueKind.Array | (items << CompactJsonDocument.CountShift), count);
+                nodes[at] = new CompactJsonDocument.Node((int)JsonValueKind.Array | keyBits, count);
                 return;
             }
             case JsonTokenType.String:
-                Append(ref nodes, ref count, (int)JsonValueKind.String, InternString(ref reader));
+                Append(ref nodes, ref count, (int)JsonValueKind.String | keyBits, InternString(ref reader));
                 return;
             case JsonTokenType.Number:
-                Append(ref nodes, ref count, (int)JsonValueKind.Number,
+                Append(ref nodes, ref count, (int)JsonValueKind.Number | keyBits,
                     strings.InternUtf8(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan));
                 return;
             case JsonTokenType.True:
-                Append(ref nodes, ref count, (int)JsonValueKind.True, 0);
+                Append(ref nodes, ref count, (int)JsonValueKind.True | keyBits, 0);
                 return;
             case JsonTokenType.False:
-                Append(ref nodes, ref count, (int)JsonValueKind.False, 0);
+                Append(ref nodes, ref count, (int)JsonValueKind.False | keyBits, 0);
                 return;
             case JsonTokenType.Null:
-                Append(ref nodes, ref count, (int)JsonValueKind.Null, 0);
+                Append(ref nodes, ref count, (int)JsonValueKind.Null | keyBits, 0);
                 return;
             default:
                 throw new JsonException($"unexpected JSON token {reader.TokenType} at byte {reader.TokenStartIndex}");
@@ -730,10 +743,9 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
     }
 
     /// <summary>A top-level array: every object item becomes its own document, linked from this one.</summary>
-    private void DetachedArray(ref Utf8JsonReader reader, ref CompactJsonDocument.Node[] nodes, ref int count, List<CompactJson> links)
+    private void DetachedArray(ref Utf8JsonReader reader, ref CompactJsonDocument.Node[] nodes, ref int count, List<CompactJson> links, int keyBits)
     {
-        var at = Append(ref nodes, ref count, (int)JsonValueKind.Array, 0);
-        var items = 0;
+        var at = Append(ref nodes, ref count, (int)JsonValueKind.Array | keyBits, 0);
         while (Read(ref reader) && reader.TokenType != JsonTokenType.EndArray)
         {
             ItemOffsets.Add(reader.TokenStartIndex);
@@ -746,36 +758,38 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
             {
                 Value(ref reader, ref nodes, ref count, 2, rootOfObject: false, inMetadata: false, links: null);
             }
-
-            items++;
         }
 
-        nodes[at] = new CompactJsonDocument.Node((int)JsonValueKind.Array | (items << CompactJsonDocument.CountShift), count);
+        nodes[at] = new CompactJsonDocument.Node((int)JsonValueKind.Array | keyBits, count);
     }
 
-    /// <summary>Whether <paramref name="key"/> was already written for the object whose first key is at <paramref name="firstKey"/>.</summary>
-    private bool HasKey(CompactJsonDocument.Node[] nodes, int firstKey, int end, int key, int members)
+    /// <summary>Key ids share the node's head with the kind bits; a table this large is hostile input.</summary>
+    private static int CheckedKey(int id) =>
+        id <= CompactJsonDocument.MaxKeyId ? id : throw new JsonException("more than 268 million distinct strings in one input");
+
+    /// <summary>Whether <paramref name="key"/> was already written for the object whose first member is at <paramref name="first"/>.</summary>
+    private bool HasKey(CompactJsonDocument.Node[] nodes, int first, int end, int key, int members)
     {
         if (members > 16)
         {
             // Hostile input can carry 100,000 keys in one object: switch to a set instead of a quadratic walk.
-            if (_keySetOwner != firstKey)
+            if (_keySetOwner != first)
             {
                 _keySet.Clear();
-                for (var p = firstKey; p < end; p = NextAfterValue(nodes, p))
+                for (var p = first; p < end; p = NextMember(nodes, p))
                 {
-                    _keySet.Add(nodes[p].Value);
+                    _keySet.Add(CompactJsonDocument.KeyOf(nodes[p]));
                 }
 
-                _keySetOwner = firstKey;
+                _keySetOwner = first;
             }
 
             return !_keySet.Add(key);
         }
 
-        for (var p = firstKey; p < end; p = NextAfterValue(nodes, p))
+        for (var p = first; p < end; p = NextMember(nodes, p))
         {
-            if (nodes[p].Value == key)
+            if (CompactJsonDocument.KeyOf(nodes[p]) == key)
             {
                 return true;
             }
@@ -787,11 +801,10 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
     private readonly HashSet<int> _keySet = [];
     private int _keySetOwner = -1;
 
-    private static int NextAfterValue(CompactJsonDocument.Node[] nodes, int keyAt)
+    private static int NextMember(CompactJsonDocument.Node[] nodes, int p)
     {
-        var v = keyAt + 1;
-        var kind = nodes[v].Head & CompactJsonDocument.KindMask;
-        return kind is (int)JsonValueKind.Object or (int)JsonValueKind.Array ? nodes[v].Value : v + 1;
+        var kind = nodes[p].Head & CompactJsonDocument.KindMask;
+        return kind is (int)JsonValueKind.Object or (int)JsonValueKind.Array ? nodes[p].Value : p + 1;
     }
 
     private int InternString(ref Utf8JsonReader reader)
