@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using KubeHardenPortal.ScanEngine.Evaluation;
 using KubeHardenPortal.ScanEngine.Evaluation.Rbac;
@@ -81,6 +82,31 @@ public abstract class RbacPermissionCheck : Check
         public object? Prepared { get; } = prepared;
 
         public Dictionary<AssessKey, PermissionFinding[]> Assessed { get; } = [];
+
+        /// <summary>"(rules[..])" and the evidence text of a cached finding, rendered once for every subject it applies to.</summary>
+        public Dictionary<(PermissionFinding, RbacRole), (string Where, string Evidence)> Rendered { get; } = new(RenderKeyComparer.Instance);
+    }
+
+    private sealed class RenderKeyComparer : IEqualityComparer<(PermissionFinding, RbacRole)>
+    {
+        public static readonly RenderKeyComparer Instance = new();
+
+        public bool Equals((PermissionFinding, RbacRole) x, (PermissionFinding, RbacRole) y) =>
+            ReferenceEquals(x.Item1, y.Item1) && ReferenceEquals(x.Item2, y.Item2);
+
+        public int GetHashCode((PermissionFinding, RbacRole) k) =>
+            HashCode.Combine(RuntimeHelpers.GetHashCode(k.Item1), RuntimeHelpers.GetHashCode(k.Item2));
+    }
+
+    private static (string Where, string Evidence) Render(Run run, PermissionFinding f, RbacRole role)
+    {
+        if (!run.Rendered.TryGetValue((f, role), out var r))
+        {
+            r = (Where(f.Rules), Evidence(role, f.Rules));
+            run.Rendered[(f, role)] = r;
+        }
+
+        return r;
     }
 
     private IReadOnlyList<PermissionFinding> AssessCached(ScanContext context, Run run, RbacAccess access, RbacSubject? subject, RbacRole role)
@@ -165,10 +191,11 @@ public abstract class RbacPermissionCheck : Check
             var beyond = binding.IsBootstrapSubject(subject) ? " (beyond the upstream bootstrap policy)" : "";
             foreach (var f in AssessCached(context, state, grant.Access, subject, grant.Role))
             {
-                var message = $"{subject.Display} can {f.What} {grant.Access.ScopeText} via {grant.Role.Display}{beyond} {Where(f.Rules)}" +
-                              (f.Note is null ? "" : "; " + f.Note);
-                unit.Fail(message, $"subjects[{subject.Index}]", Evidence(grant.Role, f.Rules), severity: f.Severity,
-                    key: subject.Key + "|" + f.Key);
+                var (where, evidence) = Render(state, f, grant.Role);
+                var message = f.Note is null
+                    ? $"{subject.Display} can {f.What} {grant.Access.ScopeText} via {grant.Role.Display}{beyond} {where}"
+                    : $"{subject.Display} can {f.What} {grant.Access.ScopeText} via {grant.Role.Display}{beyond} {where}; {f.Note}";
+                unit.Fail(message, subject.Path, evidence, severity: f.Severity, key: subject.Key + "|" + f.Key);
             }
         }
 

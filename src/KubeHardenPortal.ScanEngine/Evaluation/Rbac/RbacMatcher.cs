@@ -44,25 +44,32 @@ public sealed record PermissionMatch(IReadOnlyList<RuleMatch> Rules, IReadOnlyLi
 
     public bool Any => Rules.Count > 0;
 
-    public MatchStrength Strength => Rules.Count == 0 ? MatchStrength.None
+    // Derived once at construction (matches are memoised per role and probe, and read for every subject); being
+    // functions of the positional members they leave record equality unchanged.
+    public MatchStrength Strength { get; } = Rules.Count == 0 ? MatchStrength.None
         : Rules.Any(r => r.Strength == MatchStrength.Full) ? MatchStrength.Full : MatchStrength.NamedOnly;
 
     public bool NamedOnly => Strength == MatchStrength.NamedOnly;
 
     /// <summary>Granted verbs, in probe order (a "*" rule grants every probe verb).</summary>
-    public IReadOnlyList<string> Verbs
-    {
-        get
-        {
-            var granted = Rules.SelectMany(r => r.Verbs).Distinct(StringComparer.Ordinal).ToList();
-            return VerbOrder is null ? granted : [.. VerbOrder.Where(granted.Contains)];
-        }
-    }
+    public IReadOnlyList<string> Verbs { get; } = GrantedVerbs(Rules, VerbOrder);
 
     /// <summary>Names the rules are limited to (empty unless every matching rule is named-only).</summary>
-    public IReadOnlyList<string> ResourceNames => NamedOnly
-        ? Rules.SelectMany(r => r.Rule.ResourceNames).Distinct(StringComparer.Ordinal).ToList()
-        : [];
+    public IReadOnlyList<string> ResourceNames { get; } =
+        Rules.Count > 0 && !Rules.Any(r => r.Strength == MatchStrength.Full)
+            ? Rules.SelectMany(r => r.Rule.ResourceNames).Distinct(StringComparer.Ordinal).ToList()
+            : [];
+
+    private static IReadOnlyList<string> GrantedVerbs(IReadOnlyList<RuleMatch> rules, IReadOnlyList<string>? order)
+    {
+        if (rules.Count == 0)
+        {
+            return [];
+        }
+
+        var granted = rules.SelectMany(r => r.Verbs).Distinct(StringComparer.Ordinal).ToList();
+        return order is null ? granted : [.. order.Where(granted.Contains)];
+    }
 }
 
 /// <summary>

@@ -99,6 +99,10 @@ public sealed class RbacSubject
 
     private string? _key;
     private string? _display;
+    private string? _path;
+
+    /// <summary>Evidence path of the subject in its binding, e.g. "subjects[2]".</summary>
+    public string Path => _path ??= $"subjects[{Index}]";
 
     /// <summary>Members of system:masters are authorised before RBAC is consulted: bindings add nothing for them.</summary>
     public bool IsMasters => IsGroup && Name == "system:masters";
