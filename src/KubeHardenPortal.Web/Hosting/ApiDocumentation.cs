@@ -31,7 +31,7 @@ internal static class ApiDocumentation
                 {
                     Type = SecuritySchemeType.Http,
                     Scheme = "bearer",
-                    Description = "An organization API token: khp_<organization id>_<secret>.",
+                    Description = "An organization API token: `khp_<organization id>_<secret>`.",
                 };
                 document.Security ??= [];
                 document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiToken", document)] = [] });
@@ -44,7 +44,19 @@ internal static class ApiDocumentation
     public static IEndpointRouteBuilder MapApiDocumentation(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi(DocumentPath).AllowAnonymous().ExcludeFromDescription();
-        app.MapScalarApiReference(ReferencePath, o => o.WithTitle("KubeHardenPortal API").WithOpenApiRoutePattern(DocumentPath).WithNonce())
+        app.MapScalarApiReference(ReferencePath, o =>
+            {
+                o.WithTitle("KubeHardenPortal API").WithOpenApiRoutePattern(DocumentPath).WithNonce();
+                // Everything the page needs comes from this server, under the portal's strict CSP: no CDN fonts, and none
+                // of Scalar's hosted services (AI agent, developer toolbar with share/SDK links, MCP, telemetry).
+                o.DefaultFonts = false;
+                o.ShowDeveloperTools = DeveloperToolsVisibility.Never;
+                o.Telemetry = false;
+                o.Agent = new ScalarAgentOptions { Disabled = true };
+                o.Mcp = new ScalarMcpOptions { Disabled = true };
+                // Before scalar.js: keeps its bundled Zod from probing eval (see the file).
+                o.HeadContent = """<script src="/js/scalar-jitless.js"></script>""";
+            })
             .AllowAnonymous();
         return app;
     }

@@ -27,6 +27,7 @@ internal static class IdentitySetup
         });
         auth.AddIdentityCookies();
         services.AddAuthorization();
+        services.AddPageAccess();                         // route-level org-role policies for pages
 
         var sso = configuration.GetSection(SsoOptions.Section).Get<SsoOptions>();
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(sso ?? new SsoOptions()));

@@ -6,10 +6,12 @@ namespace KubeHardenPortal.Web.Security;
 /// </summary>
 internal sealed class TenantResolutionMiddleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext context, OrganizationAccessResolver resolver)
+    public async Task InvokeAsync(HttpContext context, OrganizationAccessResolver resolver, CurrentOrganization current)
     {
         // API token callers: the token's authentication handler has already set the tenant from the token itself.
-        if (context.User.Identity?.IsAuthenticated == true && !ApiTokenClaims.IsToken(context.User) && NeedsTenant(context))
+        // A page's role policy may already have resolved this user in this request (OrgRoleAuthorizationHandler).
+        if (context.User.Identity?.IsAuthenticated == true && !ApiTokenClaims.IsToken(context.User) && NeedsTenant(context)
+            && (current.Status == OrganizationStatus.Unresolved || current.UserId != PortalClaims.UserId(context.User)))
         {
             await resolver.ResolveAsync(context.User, context.RequestAborted);
         }

@@ -19,6 +19,7 @@ public sealed class PermissionMatrixTests(PortalFixture f)
 
     private const string Login = "302>/Account/Login";
     private const string TwoFactor = "302>/Account/Manage/TwoFactorAuthentication";
+    private const string Denied = "302>/Account/AccessDenied";
 
     /// <summary>Expected outcome per caller, in the order of <see cref="Callers"/>. "302>/path" is a redirect there.</summary>
     private static readonly Dictionary<string, string[]> Expected = new(StringComparer.Ordinal)
@@ -55,17 +56,20 @@ public sealed class PermissionMatrixTests(PortalFixture f)
         ["POST /Account/Logout"] = ["400", "400", "400", "400", "400", "400"],
         ["POST /Account/PerformExternalLogin"] = ["400", "400", "400", "400", "400", "400"],
 
-        // ----- app pages: sign-in required; inside, the organization gate and role checks render in the page
+        // ----- app pages: sign-in required; the organization gate renders in the page
         ["GET /"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /clusters"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /findings"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /tickets"] = [Login, "200", "200", "200", "200", "200"],
+        // Route-level role policies (PageAccess), against the role in the selected organization; the same minimums as
+        // the API: every member sees their teams, Auditor+ read members, the audit log and settings, Owner/Admin manage
+        // tokens. A refused role is redirected to the access-denied page before anything renders.
         ["GET /teams"] = [Login, "200", "200", "200", "200", "200"],
-        ["GET /audit"] = [Login, "200", "200", "200", "200", "200"],
-        ["GET /settings"] = [Login, "200", "200", "200", "200", "200"],
-        ["GET /settings/api-tokens"] = [Login, "200", "200", "200", "200", "200"],
-        // Members: managed by Owner/Admin, read-only for Auditors, an access-denied panel for Members (rules in the handlers).
-        ["GET /members"] = [Login, "200", "200", "200", "200", "200"],
+        ["GET /audit"] = [Login, "200", "200", "200", Denied, "200"],
+        ["GET /settings"] = [Login, "200", "200", "200", Denied, "200"],
+        ["GET /settings/api-tokens"] = [Login, "200", "200", Denied, Denied, "200"],
+        // Members: managed by Owner/Admin (controls hidden otherwise, rules in the handlers), read-only for Auditors.
+        ["GET /members"] = [Login, "200", "200", "200", Denied, "200"],
         // Without a link's organization and token the page explains the link is invalid; joining happens only with both.
         ["GET /invitations/accept"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /organizations/new"] = [Login, "200", "200", "200", "200", "200"],
