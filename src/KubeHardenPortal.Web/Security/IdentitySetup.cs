@@ -85,9 +85,7 @@ internal static class IdentitySetup
         });
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(5));
 
-        services.AddDataProtection()
-            .SetApplicationName("KubeHardenPortal")
-            .PersistKeysToDbContext<PortalDbContext>();
+        services.AddPortalDataProtection(); // shared with the Worker, which decrypts protected job arguments
 
         services.AddPortalEmail(environment.IsDevelopment());
         return services;
