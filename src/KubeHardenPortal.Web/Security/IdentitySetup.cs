@@ -18,6 +18,7 @@ internal static class IdentitySetup
         services.AddScoped<OrganizationAccessResolver>();
         services.AddScoped<CurrentOrganization>();
         services.AddScoped<CircuitHandler, TenantCircuitHandler>();
+        services.AddSingleton<MembershipChanges>();
         services.AddScoped<RequireOrganizationFilter>();
 
         var auth = services.AddAuthentication(o =>

@@ -14,7 +14,7 @@ public sealed record RemoveMemberCommand(Guid UserId);
 /// from the organization. Never the last Owner.
 /// </summary>
 public sealed class RemoveMemberHandler(TenantDbContextFactory dbs, CurrentOrganization current, AuditTrail audit,
-    OrganizationAccessResolver resolver, TimeProvider clock)
+    OrganizationAccessResolver resolver, TimeProvider clock, MembershipChanges changes)
 {
     public async Task<Result<Guid>> HandleAsync(RemoveMemberCommand command, CancellationToken cancellationToken)
     {
@@ -67,6 +67,7 @@ public sealed class RemoveMemberHandler(TenantDbContextFactory dbs, CurrentOrgan
 
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        changes.UserChanged(command.UserId); // their open circuits lose access on their next event
         await resolver.ResolveAsync(current.UserId!.Value, cancellationToken);
         return command.UserId;
     }
