@@ -4,8 +4,9 @@
 #   2. generated passwords for the owner and the khp_app / khp_system / khp_jobs roles in .data/secrets.env (chmod 600);
 #   3. migrations applied by the Migrations project (the web app never migrates by itself);
 #   4. the demo organization seeded once (one user per role, two teams);
-#   5. the web app on http://127.0.0.1:5080 as khp_app (KHP_HOST / KHP_PORT / KHP_PG_PORT change the addresses).
-# Ctrl-C stops the web app and the database; the data stays for the next run.
+#   5. the Worker (Hangfire server as khp_jobs; in Development it logs e-mails, invitation links included, instead of sending);
+#   6. the web app on http://127.0.0.1:5080 as khp_app (KHP_HOST / KHP_PORT / KHP_PG_PORT change the addresses).
+# Ctrl-C stops the web app, the worker and the database; the data stays for the next run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -62,8 +63,10 @@ fi
 [ $AS_ROOT -eq 1 ] && chown postgres "$SOCK"
 
 WEB_PID=""
+WORKER_PID=""
 cleanup() {
   [ -n "$WEB_PID" ] && kill "$WEB_PID" 2>/dev/null && wait "$WEB_PID" 2>/dev/null || true
+  [ -n "$WORKER_PID" ] && kill "$WORKER_PID" 2>/dev/null && wait "$WORKER_PID" 2>/dev/null || true
   pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null 2>&1 || true
 }
 if ! pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; then
@@ -80,17 +83,20 @@ fi
 
 OWNER_CS="Host=127.0.0.1;Port=$PG_PORT;Database=$DB_NAME;Username=postgres;Password=$KHP_OWNER_PASSWORD"
 APP_CS="Host=127.0.0.1;Port=$PG_PORT;Database=$DB_NAME;Username=khp_app;Password=$KHP_APP_PASSWORD"
+JOBS_CS="Host=127.0.0.1;Port=$PG_PORT;Database=$DB_NAME;Username=khp_jobs;Password=$KHP_JOBS_PASSWORD"
 
 say "applying migrations"
 ConnectionStrings__Owner="$OWNER_CS" dotnet run --project migrations/KubeHardenPortal.Migrations -c Release
 
-say "building the web app"
+say "building the web app and the worker"
 dotnet build src/KubeHardenPortal.Web -c Release -v quiet -nologo >/dev/null
+dotnet build src/KubeHardenPortal.Worker -c Release -v quiet -nologo >/dev/null
 WEB_DLL="$ROOT/src/KubeHardenPortal.Web/bin/Release/net10.0/KubeHardenPortal.Web.dll"
+WORKER_DLL="$ROOT/src/KubeHardenPortal.Worker/bin/Release/net10.0/KubeHardenPortal.Worker.dll"
 
 if [ ! -f "$CREDS" ]; then
   say "seeding the demo organization (once)"
-  (cd src/KubeHardenPortal.Web && ConnectionStrings__App="$APP_CS" DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
+  (cd src/KubeHardenPortal.Web && ConnectionStrings__App="$APP_CS" ConnectionStrings__Hangfire="$JOBS_CS" DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
      dotnet "$WEB_DLL" --seed-demo)
   (umask 077; cat > "$CREDS" <<'TXT'
   Owner    owner@acme.example     Harden-Owner-2026
@@ -101,9 +107,13 @@ TXT
   )
 fi
 
+say "starting the worker (e-mails are logged here in Development)"
+ConnectionStrings__App="$APP_CS" ConnectionStrings__Hangfire="$JOBS_CS" DOTNET_ENVIRONMENT=Development dotnet "$WORKER_DLL" &
+WORKER_PID=$!
+
 say "starting the portal"
 cd src/KubeHardenPortal.Web
-ConnectionStrings__App="$APP_CS" ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="http://$WEB_HOST:$WEB_PORT" \
+ConnectionStrings__App="$APP_CS" ConnectionStrings__Hangfire="$JOBS_CS" ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="http://$WEB_HOST:$WEB_PORT" \
   dotnet "$WEB_DLL" &
 WEB_PID=$!
 for _ in $(seq 1 120); do
@@ -120,6 +130,7 @@ cat <<MSG
 $(cat "$CREDS")
 
   New accounts: sign up in the browser; the confirmation link is shown on the page (no mail server here).
+  Invitation e-mails go through the worker, which logs them (link included) in this terminal.
   Data: .data/postgres (kept between runs).  Stop: Ctrl-C.
 
 MSG

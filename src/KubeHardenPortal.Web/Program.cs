@@ -15,6 +15,7 @@ builder.Host.UseDefaultServiceProvider(o => { o.ValidateOnBuild = true; o.Valida
 builder.AddPortalLogging();
 builder.Services
     .AddPortalDatabase(builder.Configuration)                           // khp_app role, tenant-bound contexts
+    .AddPortalJobsClient(builder.Configuration)                         // Hangfire client (khp_jobs); no server in the web
     .AddPortalIdentity(builder.Configuration, builder.Environment)      // Identity, TOTP, lockout, SSO, keys, email
     .AddSignInRateLimiting()
     .AddApiAccess()                                                     // API tokens (Bearer khp_...), API policy, API rate limit

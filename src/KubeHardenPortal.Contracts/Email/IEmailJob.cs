@@ -21,7 +21,27 @@ public interface IEmailJob
     Task SendEmailChangeConfirmationAsync(Guid userId, string newEmail, string link, CancellationToken cancellationToken);
 
     /// <summary>An invitation to an organization. Skipped (not failed) when it was accepted, revoked or has expired.</summary>
+    /// <remarks>The plaintext link sits in Hangfire's job table: enqueue <see cref="SendProtectedInvitationAsync"/> instead.</remarks>
     Task SendInvitationAsync(Guid tenantId, Guid invitationId, string link, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// An invitation whose link is encrypted with the portal's Data Protection key ring (<see cref="InvitationLinkProtection"/>),
+    /// so the single-use token never sits readable in job storage or the Hangfire dashboard. Skipped (not failed) when the
+    /// invitation is no longer pending or the link does not decrypt for this tenant and invitation.
+    /// </summary>
+    Task SendProtectedInvitationAsync(Guid tenantId, Guid invitationId, string protectedLink, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// How the invitation link is protected in a job argument: <c>IDataProtectionProvider.CreateProtector(Purpose,
+/// tenantId "D", invitationId "D")</c>. The sub-purposes bind the ciphertext to its invitation, so a protected link
+/// cannot be replayed in a job naming another tenant or invitation. Changing the purpose orphans queued jobs.
+/// </summary>
+public static class InvitationLinkProtection
+{
+    public const string Purpose = "KubeHardenPortal.Email.InvitationLink.v1";
+
+    public static string[] SubPurposes(Guid tenantId, Guid invitationId) => [tenantId.ToString("D"), invitationId.ToString("D")];
 }
 
 /// <summary>Account e-mails. Serialized as numbers in queued jobs: never renumber.</summary>

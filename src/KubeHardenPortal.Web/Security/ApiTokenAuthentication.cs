@@ -5,6 +5,7 @@ using System.Text.Encodings.Web;
 using KubeHardenPortal.Data;
 using KubeHardenPortal.Data.Organizations;
 using KubeHardenPortal.Data.Tenancy;
+using KubeHardenPortal.Web.Features.Audit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
@@ -70,11 +71,12 @@ public static class ApiTokenClaims
 
 /// <summary>
 /// <c>Authorization: Bearer khp_...</c>. Sets the scope's tenant from the token (never from ambient state), rejects
-/// expired and revoked tokens, and records the last use at most once a minute.
+/// expired and revoked tokens and tokens whose creator left the organization, acts with min(token role, creator's
+/// current role), and records the last use at most once a minute.
 /// </summary>
-internal sealed class ApiTokenAuthenticationHandler(
+internal sealed partial class ApiTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IDbContextFactory<PortalDbContext> pool, TenantContext tenant, CurrentOrganization current, TimeProvider clock)
+    IDbContextFactory<PortalDbContext> pool, TenantContext tenant, CurrentOrganization current, TimeProvider clock, AuditTrail audit)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
@@ -100,24 +102,39 @@ internal sealed class ApiTokenAuthenticationHandler(
         var cancellationToken = Context.RequestAborted;
         await using var db = pool.CreateDbContext();
         db.CurrentTenantId = orgId; // the token names its tenant; RLS confines the lookup to it
-        var candidates = await db.ApiTokens.Where(t => t.TenantId == orgId && t.Prefix == prefix).ToListAsync(cancellationToken);
-        var token = candidates.FirstOrDefault(t => ApiTokenFormat.HashesEqual(t.TokenHash, hash));
-        if (token is null || token.RevokedAt is not null || token.ExpiresAt <= now)
+        // One query: the token, its organization, and its creator's role *now* (null when no longer a member).
+        var candidates = await (from t in db.ApiTokens
+                                join o in db.Organizations on t.TenantId equals o.Id
+                                where t.TenantId == orgId && t.Prefix == prefix
+                                select new
+                                {
+                                    Token = t,
+                                    o.Name,
+                                    o.Slug,
+                                    CreatorRole = db.Memberships.Where(m => m.UserId == t.CreatedByUserId).Select(m => (OrgRole?)m.Role).FirstOrDefault(),
+                                }).ToListAsync(cancellationToken);
+        var match = candidates.FirstOrDefault(c => ApiTokenFormat.HashesEqual(c.Token.TokenHash, hash));
+        var token = match?.Token;
+        if (match is null || token is null || token.RevokedAt is not null || token.ExpiresAt <= now)
         {
-            if (Logger.IsEnabled(LogLevel.Information))
-            {
-                Logger.LogInformation("API token rejected (organization {OrganizationId})", orgId);
-            }
-
+            LogRejected(Logger, orgId);
             return AuthenticateResult.Fail("Invalid, expired or revoked API token.");
         }
 
-        var org = await db.Organizations.AsNoTracking().Where(o => o.Id == orgId)
-            .Select(o => new OrganizationSummary(o.Id, o.Name, o.Slug, token.Role)).SingleOrDefaultAsync(cancellationToken);
-        if (org is null)
+        if (match.CreatorRole is not { } creatorRole)
         {
-            return AuthenticateResult.Fail("Invalid API token.");
+            // A token never outlives its creator's membership: revoke it for good (a later re-invitation must not revive
+            // it) and record why, once.
+            token.RevokedAt = now;
+            audit.Add(db, "token.revoked", "api_token", token.Id.ToString(), $"{token.Name}: its creator is no longer a member", "system");
+            await db.SaveChangesAsync(cancellationToken);
+            LogCreatorGone(Logger, token.Id, orgId);
+            return AuthenticateResult.Fail("Invalid, expired or revoked API token.");
         }
+
+        // Never above the creator's current role: a demoted creator's token is demoted with them.
+        var role = token.Role < creatorRole ? token.Role : creatorRole;
+        var org = new OrganizationSummary(orgId, match.Name, match.Slug, role);
 
         if (token.LastUsedAt is null || now - token.LastUsedAt.Value >= LastUsedResolution)
         {
@@ -136,6 +153,12 @@ internal sealed class ApiTokenAuthenticationHandler(
         ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
+
+    [LoggerMessage(LogLevel.Information, "API token rejected (organization {OrganizationId})")]
+    private static partial void LogRejected(ILogger logger, Guid organizationId);
+
+    [LoggerMessage(LogLevel.Warning, "API token {TokenId} revoked: its creator is no longer a member of organization {OrganizationId}")]
+    private static partial void LogCreatorGone(ILogger logger, Guid tokenId, Guid organizationId);
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {

@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Net.Mail;
 using System.Text.Encodings.Web;
+using System.Threading.Channels;
 using KubeHardenPortal.Data.Identity;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -54,15 +55,24 @@ internal static class EmailSetup
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.PostConfigure<EmailOptions>(o => o.ShowLinksOnPage ??= isDevelopment);
         services.AddSingleton<DevelopmentOutbox>();
-        services.AddSingleton<IEmailSender<PortalUser>, PortalEmailSender>();
+        services.AddSingleton<SmtpOutbox>();
+        services.AddHostedService<SmtpDispatcher>();
+        services.AddSingleton<PortalEmailSender>();
+        services.AddSingleton<IEmailSender<PortalUser>>(sp => sp.GetRequiredService<PortalEmailSender>());
         return services;
     }
 }
 
-/// <summary>Sends through SMTP when configured; records links in the development outbox when showing links is allowed.</summary>
-internal sealed partial class PortalEmailSender(IOptions<EmailOptions> options, DevelopmentOutbox outbox, ILogger<PortalEmailSender> logger)
-    : IEmailSender<PortalUser>
+/// <summary>
+/// Account e-mails: recorded in the development outbox when showing links is allowed, and handed to
+/// <see cref="SmtpDispatcher"/> when SMTP is configured. The request never waits for the mail server, so how long a
+/// sign-up, password reset or resend takes does not tell whether a message was sent (account enumeration by timing).
+/// </summary>
+internal sealed partial class PortalEmailSender(IOptions<EmailOptions> options, DevelopmentOutbox outbox, SmtpOutbox smtp,
+    ILogger<PortalEmailSender> logger) : IEmailSender<PortalUser>
 {
+    public const string AccountExistsKind = "account-exists";
+
     public Task SendConfirmationLinkAsync(PortalUser user, string email, string confirmationLink) =>
         SendAsync(email, "confirm-email", "Confirm your email for KubeHarden Portal",
             $"Welcome to KubeHarden Portal. Confirm your email address by opening this link:", confirmationLink);
@@ -74,7 +84,14 @@ internal sealed partial class PortalEmailSender(IOptions<EmailOptions> options, 
     public Task SendPasswordResetCodeAsync(PortalUser user, string email, string resetCode) =>
         SendAsync(email, "reset-code", "Your KubeHarden Portal password reset code", "Your password reset code:", resetCode);
 
-    private async Task SendAsync(string to, string kind, string subject, string intro, string link)
+    /// <summary>Sign-up with an address that already has an account: tell its owner instead of saying so on the page.</summary>
+    public Task SendAccountExistsNoticeAsync(string email, string signInLink) =>
+        SendAsync(email, AccountExistsKind, "Someone tried to sign up with your KubeHarden Portal address",
+            "Someone (maybe you) tried to create a KubeHarden Portal account with this e-mail address, which already has an account. " +
+            "Nothing was changed. To sign in, or to reset a forgotten password from the sign-in page, open this link. " +
+            "If it was not you, you can ignore this message:", signInLink);
+
+    private Task SendAsync(string to, string kind, string subject, string intro, string link)
     {
         var o = options.Value;
         if (o.ShowLinksOnPage == true)
@@ -90,25 +107,15 @@ internal sealed partial class PortalEmailSender(IOptions<EmailOptions> options, 
                 Log.NotSent(logger, kind);
             }
 
-            return;
+            return Task.CompletedTask;
         }
 
-        using var message = new MailMessage(new MailAddress(o.FromAddress, o.FromName), new MailAddress(to))
+        if (!smtp.TryQueue(new SmtpMessage(to, kind, subject, intro, link)))
         {
-            Subject = subject,
-            IsBodyHtml = true,
-            Body = $"<p>{HtmlEncoder.Default.Encode(intro)}</p><p><a href=\"{HtmlEncoder.Default.Encode(link)}\">{HtmlEncoder.Default.Encode(link)}</a></p>",
-        };
-        using var client = new SmtpClient(o.SmtpHost, o.SmtpPort) { EnableSsl = o.SmtpUseTls };
-        if (!string.IsNullOrEmpty(o.SmtpUserName))
-        {
-            client.Credentials = new NetworkCredential(o.SmtpUserName, o.SmtpPassword);
+            Log.Dropped(logger, kind);
         }
 
-        // IEmailSender has no token parameter; bound the send instead of letting a dead relay hang the request.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await client.SendMailAsync(message, timeout.Token);
-        Log.Sent(logger, kind);
+        return Task.CompletedTask;
     }
 
     private static partial class Log
@@ -119,7 +126,72 @@ internal sealed partial class PortalEmailSender(IOptions<EmailOptions> options, 
         [LoggerMessage(LogLevel.Warning, "Email ({Kind}) not sent: no SMTP host is configured (Email:SmtpHost)")]
         public static partial void NotSent(ILogger logger, string kind);
 
-        [LoggerMessage(LogLevel.Information, "Email ({Kind}) sent")]
-        public static partial void Sent(ILogger logger, string kind);
+        [LoggerMessage(LogLevel.Error, "Email ({Kind}) dropped: the SMTP queue is full")]
+        public static partial void Dropped(ILogger logger, string kind);
     }
+}
+
+internal sealed record SmtpMessage(string To, string Kind, string Subject, string Intro, string Link);
+
+/// <summary>A bounded in-memory queue between the pages and <see cref="SmtpDispatcher"/>.</summary>
+internal sealed class SmtpOutbox
+{
+    private readonly Channel<SmtpMessage> _channel =
+        Channel.CreateBounded<SmtpMessage>(new BoundedChannelOptions(1000)
+        {
+            FullMode = BoundedChannelFullMode.DropWrite,
+            SingleReader = true,
+        });
+
+    public bool TryQueue(SmtpMessage message) => _channel.Writer.TryWrite(message);
+
+    public IAsyncEnumerable<SmtpMessage> ReadAllAsync(CancellationToken cancellationToken) => _channel.Reader.ReadAllAsync(cancellationToken);
+}
+
+/// <summary>Sends queued account e-mails through SMTP, one at a time, off the request path. Logs kinds, never links.</summary>
+internal sealed partial class SmtpDispatcher(SmtpOutbox queue, IOptions<EmailOptions> options, ILogger<SmtpDispatcher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var m in queue.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                await SendAsync(m, stoppingToken);
+                LogSent(logger, m.Kind);
+            }
+            catch (Exception ex) when (ex is SmtpException or IOException or InvalidOperationException or OperationCanceledException
+                                           && !stoppingToken.IsCancellationRequested)
+            {
+                LogFailed(logger, m.Kind, ex.GetType().Name);
+            }
+        }
+    }
+
+    private async Task SendAsync(SmtpMessage m, CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        using var message = new MailMessage(new MailAddress(o.FromAddress, o.FromName), new MailAddress(m.To))
+        {
+            Subject = m.Subject,
+            IsBodyHtml = true,
+            Body = $"<p>{HtmlEncoder.Default.Encode(m.Intro)}</p><p><a href=\"{HtmlEncoder.Default.Encode(m.Link)}\">{HtmlEncoder.Default.Encode(m.Link)}</a></p>",
+        };
+        using var client = new SmtpClient(o.SmtpHost, o.SmtpPort) { EnableSsl = o.SmtpUseTls };
+        if (!string.IsNullOrEmpty(o.SmtpUserName))
+        {
+            client.Credentials = new NetworkCredential(o.SmtpUserName, o.SmtpPassword);
+        }
+
+        // Bound each send, so a dead relay cannot stall the queue forever.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        await client.SendMailAsync(message, timeout.Token);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Email ({Kind}) sent")]
+    private static partial void LogSent(ILogger logger, string kind);
+
+    [LoggerMessage(LogLevel.Error, "Email ({Kind}) not sent: {Error}")]
+    private static partial void LogFailed(ILogger logger, string kind, string error);
 }

@@ -18,6 +18,7 @@ internal static class IdentitySetup
         services.AddScoped<OrganizationAccessResolver>();
         services.AddScoped<CurrentOrganization>();
         services.AddScoped<CircuitHandler, TenantCircuitHandler>();
+        services.AddSingleton<MembershipChanges>();
         services.AddScoped<RequireOrganizationFilter>();
 
         var auth = services.AddAuthentication(o =>
@@ -86,9 +87,7 @@ internal static class IdentitySetup
         });
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(5));
 
-        services.AddDataProtection()
-            .SetApplicationName("KubeHardenPortal")
-            .PersistKeysToDbContext<PortalDbContext>();
+        services.AddPortalDataProtection(); // shared with the Worker, which decrypts protected job arguments
 
         services.AddPortalEmail(environment.IsDevelopment());
         return services;

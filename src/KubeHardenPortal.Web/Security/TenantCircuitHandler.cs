@@ -5,19 +5,23 @@ namespace KubeHardenPortal.Web.Security;
 
 /// <summary>
 /// Binds the circuit's tenant from the circuit's authenticated user (never from HttpContext): when the circuit opens,
-/// and again on user activity when the user changed (e.g. signed out by revalidation) or at most every
-/// <see cref="RevalidateEvery"/>, so a revoked membership or a new MFA policy takes effect without a reload.
+/// and again on user activity when the user changed (e.g. signed out by revalidation), when this process changed the
+/// user's or organization's memberships (<see cref="MembershipChanges"/>: the next event after a removal), or at most
+/// every <see cref="RevalidateEvery"/> (changes made on another replica), so a revoked membership or a new MFA policy
+/// takes effect without a reload.
 /// </summary>
 internal sealed class TenantCircuitHandler(
     AuthenticationStateProvider authentication,
     OrganizationAccessResolver resolver,
     CurrentOrganization current,
-    TimeProvider clock) : CircuitHandler, IDisposable
+    TimeProvider clock,
+    MembershipChanges changes) : CircuitHandler, IDisposable
 {
     internal static readonly TimeSpan RevalidateEvery = TimeSpan.FromSeconds(30);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private DateTimeOffset _resolvedAt;
+    private long _resolvedAtVersion;
 
     public override Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken) =>
         ResolveAsync(force: true, cancellationToken);
@@ -38,8 +42,12 @@ internal sealed class TenantCircuitHandler(
         {
             var state = await authentication.GetAuthenticationStateAsync();
             var userChanged = PortalClaims.UserId(state.User) != current.UserId;
-            if (force || userChanged || clock.GetUtcNow() - _resolvedAt >= RevalidateEvery)
+            var changed = changes.VersionOf(current.UserId, current.Organization?.Id) > _resolvedAtVersion;
+            if (force || userChanged || changed || clock.GetUtcNow() - _resolvedAt >= RevalidateEvery)
             {
+                // Taken before the resolution reads the database: changes are bumped after their commit, so anything newer
+                // than this may be missing from what is read now and triggers another resolution on the next event.
+                _resolvedAtVersion = changes.Current;
                 await resolver.ResolveAsync(state.User, cancellationToken);
                 _resolvedAt = clock.GetUtcNow();
             }

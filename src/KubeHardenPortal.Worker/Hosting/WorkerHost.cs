@@ -47,6 +47,8 @@ public static class WorkerHost
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddPortalData(app);
+        // The Web host encrypts one-time links in job arguments with the shared key ring (IEmailJob.SendProtectedInvitationAsync).
+        services.AddPortalDataProtection();
 
         services.AddHangfire((sp, config) =>
         {

@@ -1,4 +1,6 @@
+using Hangfire.PostgreSql;
 using KubeHardenPortal.Testing;
+using Npgsql;
 
 namespace KubeHardenPortal.Web.Tests.Infrastructure;
 
@@ -18,6 +20,13 @@ public sealed class PortalFixture : IAsyncLifetime
     {
         _server = await PostgresServer.StartAsync();
         Db = await PortalDatabase.CreateAsync(_server);
+        // Hangfire's tables, as a Worker installs them on its first start (the web never does DDL).
+        await using (var jobs = new NpgsqlConnection(Db.JobsConnectionString))
+        {
+            await jobs.OpenAsync();
+            PostgreSqlObjectsInstaller.Install(jobs, "hangfire");
+        }
+
         Web = new PortalWebFactory(Db.AppConnectionString);
     }
 

@@ -1,5 +1,7 @@
+using KubeHardenPortal.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
 
 namespace KubeHardenPortal.Web.Tests.Infrastructure;
 
@@ -15,6 +17,7 @@ public class PortalWebFactoryBase(string appConnectionString, string environment
     {
         builder.UseEnvironment(environment);
         builder.UseSetting("ConnectionStrings:App", appConnectionString);
+        builder.UseSetting("ConnectionStrings:Hangfire", JobsConnectionFor(appConnectionString));
         builder.UseSetting("Email:ShowLinksOnPage", "true");
         builder.UseSetting("RateLimits:SignIn:PermitsPerMinute", "10000");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
@@ -23,6 +26,10 @@ public class PortalWebFactoryBase(string appConnectionString, string environment
             builder.UseSetting(key, value);
         }
     }
+
+    /// <summary>The same database as the khp_jobs role (Hangfire storage), as the hosts are configured in production.</summary>
+    public static string JobsConnectionFor(string appConnectionString) =>
+        new NpgsqlConnectionStringBuilder(appConnectionString) { Username = "khp_jobs", Password = PortalDatabase.JobsPassword }.ConnectionString;
 
     public HttpClient Browserless(string baseAddress = "http://localhost") =>
         CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true, BaseAddress = new Uri(baseAddress) });

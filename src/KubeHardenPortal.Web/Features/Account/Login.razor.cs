@@ -66,14 +66,22 @@ public partial class Login
             Logger.LogWarning("Sign-in refused: account locked out");
             Redirect.RedirectTo("Account/Lockout");
         }
-        else if (result.IsNotAllowed)
+        else if (result.IsNotAllowed && user is not null && !await Users.IsLockedOutAsync(user)
+                 && await Users.CheckPasswordAsync(user, Input.Password))
         {
+            // Identity refuses an unconfirmed account before it checks the password: only someone who knows the password
+            // learns that the account exists and waits for confirmation.
             _error = "Error: confirm your email address first. We can send the link again if you lost it.";
         }
         else
         {
             if (user is not null)
             {
+                if (result.IsNotAllowed)
+                {
+                    await Users.AccessFailedAsync(user); // a wrong password for an unconfirmed account still counts toward lockout
+                }
+
                 await Audit.RecordAccountEventAsync(user, "auth.signin.failed", "Wrong password", ip, ct);
             }
 

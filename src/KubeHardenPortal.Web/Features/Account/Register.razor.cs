@@ -28,30 +28,65 @@ public partial class Register
 
     protected override void OnInitialized() => Input ??= new();
 
+    /// <summary>
+    /// The same answer for a new and an already registered address: the password rules first (they do not depend on the
+    /// address), then either a new account with a confirmation e-mail, or, for an existing account, a notice to its owner
+    /// and nothing else. Both paths hash the password once, and neither waits for the mail server.
+    /// </summary>
     private async Task RegisterAsync()
     {
+        var email = Input.Email.Trim();
         var user = new PortalUser
         {
-            UserName = Input.Email.Trim(),
-            Email = Input.Email.Trim(),
+            UserName = email,
+            Email = email,
             DisplayName = Input.DisplayName.Trim(),
             CreatedAt = Clock.GetUtcNow(),
         };
-        var result = await Users.CreateAsync(user, Input.Password);
-        if (!result.Succeeded)
+        var passwordErrors = new List<IdentityError>();
+        foreach (var validator in Users.PasswordValidators)
         {
-            // Identity's own messages (password rules, an email already registered): sign-up reveals an existing
-            // address, as most products do; sign-in, password reset and resend never do.
-            _error = "Error: " + string.Join(" ", result.Errors.Select(e => e.Description));
+            var check = await validator.ValidateAsync(Users, user, Input.Password);
+            passwordErrors.AddRange(check.Errors);
+        }
+
+        if (passwordErrors.Count > 0)
+        {
+            _error = "Error: " + string.Join(" ", passwordErrors.Select(e => e.Description));
             return;
         }
 
-        AccountCreated(Logger, user.Id);
-        var code = WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(await Users.GenerateEmailConfirmationTokenAsync(user)));
-        var link = Navigation.GetUriWithQueryParameters(Navigation.ToAbsoluteUri("Account/ConfirmEmail").AbsoluteUri,
-            new Dictionary<string, object?> { ["userId"] = user.Id.ToString(), ["code"] = code, ["returnUrl"] = ReturnUrl });
-        await Email.SendConfirmationLinkAsync(user, user.Email, link);
-        Redirect.RedirectTo("Account/RegisterConfirmation", new() { ["email"] = user.Email });
+        var existing = await Users.FindByEmailAsync(email);
+        if (existing is null)
+        {
+            var result = await Users.CreateAsync(user, Input.Password);
+            if (result.Succeeded)
+            {
+                AccountCreated(Logger, user.Id);
+                var code = WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(await Users.GenerateEmailConfirmationTokenAsync(user)));
+                var link = Navigation.GetUriWithQueryParameters(Navigation.ToAbsoluteUri("Account/ConfirmEmail").AbsoluteUri,
+                    new Dictionary<string, object?> { ["userId"] = user.Id.ToString(), ["code"] = code, ["returnUrl"] = ReturnUrl });
+                await Email.SendConfirmationLinkAsync(user, email, link);
+                Redirect.RedirectTo("Account/RegisterConfirmation", new() { ["email"] = email });
+                return;
+            }
+
+            // Registered between the lookup and the insert (or the address is someone's user name): the existing-account path.
+            existing = result.Errors.Any(e => e.Code is nameof(IdentityErrorDescriber.DuplicateEmail) or nameof(IdentityErrorDescriber.DuplicateUserName))
+                ? await Users.FindByEmailAsync(email) ?? await Users.FindByNameAsync(email)
+                : null;
+            if (existing is null)
+            {
+                _error = "Error: " + string.Join(" ", result.Errors.Select(e => e.Description));
+                return;
+            }
+        }
+
+        // Same work as creating an account (hashing dominates), so the response time does not tell either.
+        _ = Users.PasswordHasher.HashPassword(user, Input.Password);
+        RegistrationForExistingAccount(Logger, existing.Id);
+        await Email.SendAccountExistsNoticeAsync(existing.Email ?? email, Navigation.ToAbsoluteUri("Account/Login").AbsoluteUri);
+        Redirect.RedirectTo("Account/RegisterConfirmation", new() { ["email"] = email });
     }
 
     private sealed class InputModel
@@ -75,4 +110,7 @@ public partial class Register
 
     [LoggerMessage(LogLevel.Information, "Account created for user {UserId}")]
     private static partial void AccountCreated(ILogger logger, Guid userId);
+
+    [LoggerMessage(LogLevel.Information, "Sign-up with the address of existing user {UserId}: notice sent, nothing created")]
+    private static partial void RegistrationForExistingAccount(ILogger logger, Guid userId);
 }

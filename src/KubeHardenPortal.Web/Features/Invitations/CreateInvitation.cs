@@ -1,25 +1,38 @@
 using System.ComponentModel.DataAnnotations;
+using Hangfire;
+using KubeHardenPortal.Contracts.Email;
+using KubeHardenPortal.Contracts.Jobs;
 using KubeHardenPortal.Data.Invitations;
 using KubeHardenPortal.Data.Organizations;
 using KubeHardenPortal.Data.Tenancy;
 using KubeHardenPortal.Web.Features.Audit;
 using KubeHardenPortal.Web.Features.Members;
 using KubeHardenPortal.Web.Security;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace KubeHardenPortal.Web.Features.Invitations;
 
-public sealed record CreateInvitationCommand(string Email, OrgRole Role, int ExpiresInDays = CreateInvitationHandler.DefaultDays);
+/// <param name="BaseUri">The site's address as the inviter sees it (the page's base URI); Hosting:PublicBaseUrl wins when set.</param>
+public sealed record CreateInvitationCommand(string Email, OrgRole Role, int ExpiresInDays = CreateInvitationHandler.DefaultDays,
+    Uri? BaseUri = null);
 
-/// <summary>The new invitation; <paramref name="Link"/> carries the token and is shown once (only its hash is stored).</summary>
-public sealed record CreatedInvitation(Guid Id, string Email, OrgRole Role, DateTimeOffset ExpiresAt, string Link);
+/// <summary>
+/// The new invitation; <paramref name="Link"/> carries the token and is shown once (only its hash is stored).
+/// <paramref name="EmailQueued"/> says whether the invitation e-mail was handed to the Worker.
+/// </summary>
+public sealed record CreatedInvitation(Guid Id, string Email, OrgRole Role, DateTimeOffset ExpiresAt, string Link, bool EmailQueued = false);
 
 /// <summary>Owners and Admins invite people by e-mail address with a role; only Owners invite Owners.</summary>
 /// <remarks>
-/// TODO(issue 3): enqueue IEmailJob.SendInvitationAsync(tenantId, invitationId, absoluteLink) once the Worker's invitation
-/// template ships; until then the inviter copies the link, which is shown once.
+/// The e-mail goes through the Worker (IEmailJob.SendProtectedInvitationAsync). Only the token's hash is in the database,
+/// so the job needs the link itself; it travels encrypted with the shared Data Protection key ring, bound to this tenant and
+/// invitation, because Hangfire's job table is readable by the khp_jobs role and the dashboard, neither of which can
+/// read the key ring. The link is also shown once to the inviter, who can pass it on if the e-mail does not arrive.
 /// </remarks>
-public sealed class CreateInvitationHandler(TenantDbContextFactory dbs, CurrentOrganization current, AuditTrail audit, TimeProvider clock)
+public sealed partial class CreateInvitationHandler(TenantDbContextFactory dbs, CurrentOrganization current, AuditTrail audit, TimeProvider clock,
+    IBackgroundJobClient jobs, IDataProtectionProvider protection, IOptions<PortalLinkOptions> links, ILogger<CreateInvitationHandler> logger)
 {
     public const int DefaultDays = 7;
     public const int MaxDays = 30;
@@ -71,7 +84,49 @@ public sealed class CreateInvitationHandler(TenantDbContextFactory dbs, CurrentO
             $"{email} as {command.Role}, expires {AuditText.When(invitation.ExpiresAt)}",
             await MemberRules.NameOfAsync(db, current.UserId!.Value, cancellationToken));
         await db.SaveChangesAsync(cancellationToken);
-        return new CreatedInvitation(invitation.Id, email, command.Role, invitation.ExpiresAt,
-            InvitationLink.For(current.Organization!.Id, token));
+        var link = InvitationLink.For(current.Organization!.Id, token);
+        var queued = EnqueueEmail(current.Organization.Id, invitation.Id, link, command.BaseUri);
+        return new CreatedInvitation(invitation.Id, email, command.Role, invitation.ExpiresAt, link, queued);
     }
+
+    private bool EnqueueEmail(Guid tenantId, Guid invitationId, string relativeLink, Uri? pageBase)
+    {
+        var baseUri = links.Value.PublicBaseUrl ?? pageBase;
+        if (baseUri is null || !baseUri.IsAbsoluteUri)
+        {
+            LogNotQueued(logger, invitationId, tenantId, "no absolute base address for the link");
+            return false;
+        }
+
+        var protectedLink = protection.CreateProtector(InvitationLinkProtection.Purpose, InvitationLinkProtection.SubPurposes(tenantId, invitationId))
+            .Protect(new Uri(baseUri, relativeLink).AbsoluteUri);
+        try
+        {
+            var jobId = jobs.Enqueue<IEmailJob>(JobQueues.Notifications,
+                j => j.SendProtectedInvitationAsync(tenantId, invitationId, protectedLink, CancellationToken.None));
+            LogQueued(logger, invitationId, tenantId, jobId);
+            return true;
+        }
+        catch (BackgroundJobClientException ex)
+        {
+            // Job storage unreachable: the invitation exists and its link is on the inviter's screen; say so, do not fail.
+            LogNotQueued(logger, invitationId, tenantId, ex.GetType().Name);
+            return false;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Invitation {InvitationId} (tenant {TenantId}) e-mail queued as job {JobId}")]
+    private static partial void LogQueued(ILogger logger, Guid invitationId, Guid tenantId, string jobId);
+
+    [LoggerMessage(LogLevel.Warning, "Invitation {InvitationId} (tenant {TenantId}) e-mail not queued: {Reason}")]
+    private static partial void LogNotQueued(ILogger logger, Guid invitationId, Guid tenantId, string reason);
+}
+
+/// <summary>Section "Hosting": the public address used in links that leave the site (e-mails).</summary>
+public sealed class PortalLinkOptions
+{
+    public const string Section = "Hosting";
+
+    /// <summary>E.g. https://portal.example.com/ . Unset: the address the inviter's browser uses.</summary>
+    public Uri? PublicBaseUrl { get; set; }
 }

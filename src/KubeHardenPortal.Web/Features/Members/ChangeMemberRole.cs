@@ -11,7 +11,7 @@ public sealed record ChangeMemberRoleCommand(Guid UserId, OrgRole Role);
 
 /// <summary>Changes a member's organization role. Admins cannot grant or take away Owner; the last Owner stays.</summary>
 public sealed class ChangeMemberRoleHandler(TenantDbContextFactory dbs, CurrentOrganization current, AuditTrail audit,
-    OrganizationAccessResolver resolver)
+    OrganizationAccessResolver resolver, MembershipChanges changes)
 {
     public async Task<Result<OrgRole>> HandleAsync(ChangeMemberRoleCommand command, CancellationToken cancellationToken)
     {
@@ -62,6 +62,7 @@ public sealed class ChangeMemberRoleHandler(TenantDbContextFactory dbs, CurrentO
         audit.Add(db, "member.role.changed", "user", command.UserId.ToString(), $"{target}: {from} → {command.Role}", actor);
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        changes.UserChanged(command.UserId); // their open circuits take the new role on their next event
         await resolver.ResolveAsync(current.UserId!.Value, cancellationToken);
         return command.Role;
     }

@@ -9,9 +9,12 @@ namespace KubeHardenPortal.Web.Features.Members;
 
 public sealed record RemoveMemberCommand(Guid UserId);
 
-/// <summary>Removes a member (and their team memberships) from the organization. Never the last Owner.</summary>
+/// <summary>
+/// Removes a member (their team memberships, and the API tokens they created, which never outlive their membership)
+/// from the organization. Never the last Owner.
+/// </summary>
 public sealed class RemoveMemberHandler(TenantDbContextFactory dbs, CurrentOrganization current, AuditTrail audit,
-    OrganizationAccessResolver resolver)
+    OrganizationAccessResolver resolver, TimeProvider clock, MembershipChanges changes)
 {
     public async Task<Result<Guid>> HandleAsync(RemoveMemberCommand command, CancellationToken cancellationToken)
     {
@@ -55,8 +58,16 @@ public sealed class RemoveMemberHandler(TenantDbContextFactory dbs, CurrentOrgan
         db.TeamMembers.RemoveRange(await db.TeamMembers.Where(t => t.UserId == command.UserId).ToListAsync(cancellationToken));
         db.Memberships.Remove(membership);
         audit.Add(db, "member.removed", "user", command.UserId.ToString(), $"{target} ({membership.Role})", actor);
+        var now = clock.GetUtcNow();
+        foreach (var token in await db.ApiTokens.Where(t => t.CreatedByUserId == command.UserId && t.RevokedAt == null).ToListAsync(cancellationToken))
+        {
+            token.RevokedAt = now;
+            audit.Add(db, "token.revoked", "api_token", token.Id.ToString(), $"{token.Name}: its creator {target} was removed", actor);
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        changes.UserChanged(command.UserId); // their open circuits lose access on their next event
         await resolver.ResolveAsync(current.UserId!.Value, cancellationToken);
         return command.UserId;
     }

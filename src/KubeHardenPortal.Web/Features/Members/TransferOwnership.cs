@@ -11,7 +11,7 @@ public sealed record TransferOwnershipCommand(Guid ToUserId);
 
 /// <summary>An Owner hands ownership to another member: they become Owner, the current Owner becomes Admin.</summary>
 public sealed class TransferOwnershipHandler(TenantDbContextFactory dbs, CurrentOrganization current, AuditTrail audit,
-    OrganizationAccessResolver resolver)
+    OrganizationAccessResolver resolver, MembershipChanges changes)
 {
     public async Task<Result<Guid>> HandleAsync(TransferOwnershipCommand command, CancellationToken cancellationToken)
     {
@@ -60,6 +60,8 @@ public sealed class TransferOwnershipHandler(TenantDbContextFactory dbs, Current
         audit.Add(db, "org.ownership.transferred", "user", command.ToUserId.ToString(), $"{actor} → {target}", actor);
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        changes.UserChanged(me); // the former Owner's other circuits drop to Admin on their next event
+        changes.UserChanged(command.ToUserId);
         await resolver.ResolveAsync(me, cancellationToken);
         return command.ToUserId;
     }

@@ -12,7 +12,7 @@ public sealed record SetMfaRequirementCommand(bool RequireMfaForAdmins);
 
 /// <summary>Organization settings: rename and the MFA policy. Owners and Admins only, in the active organization.</summary>
 public sealed class UpdateOrganizationSettingsHandler(TenantDbContextFactory dbs, CurrentOrganization current, AuditTrail audit,
-    OrganizationAccessResolver resolver)
+    OrganizationAccessResolver resolver, MembershipChanges changes)
 {
     public async Task<Result<string>> HandleAsync(RenameOrganizationCommand command, CancellationToken cancellationToken)
     {
@@ -61,6 +61,7 @@ public sealed class UpdateOrganizationSettingsHandler(TenantDbContextFactory dbs
             await CreateOrganizationHandler.ActorNameAsync(db, current.UserId!.Value, cancellationToken));
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        changes.OrganizationChanged(org.Id); // open circuits of its Owners and Admins re-check the MFA policy on their next event
         await resolver.ResolveAsync(current.UserId!.Value, cancellationToken);
         return command.RequireMfaForAdmins;
     }

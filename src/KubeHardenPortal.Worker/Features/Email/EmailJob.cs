@@ -1,6 +1,8 @@
+using System.Security.Cryptography;
 using KubeHardenPortal.Contracts.Email;
 using KubeHardenPortal.Data;
 using KubeHardenPortal.Worker.Tenancy;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -18,6 +20,7 @@ internal sealed partial class EmailJob(
     IEmailSender sender,
     IOptions<EmailOptions> options,
     TimeProvider time,
+    IDataProtectionProvider protection,
     ILogger<EmailJob> logger) : IEmailJob
 {
     public async Task SendAccountEmailAsync(Guid userId, AccountEmailKind kind, string link, CancellationToken cancellationToken)
@@ -65,9 +68,30 @@ internal sealed partial class EmailJob(
         LogSent(logger, "EmailChange", userId, Guid.Empty);
     }
 
-    public async Task SendInvitationAsync(Guid tenantId, Guid invitationId, string link, CancellationToken cancellationToken)
+    public Task SendInvitationAsync(Guid tenantId, Guid invitationId, string link, CancellationToken cancellationToken) =>
+        SendInvitationCoreAsync(tenantId, invitationId, RequireLink(link), cancellationToken);
+
+    public Task SendProtectedInvitationAsync(Guid tenantId, Guid invitationId, string protectedLink, CancellationToken cancellationToken)
     {
-        var url = RequireLink(link);
+        string link;
+        try
+        {
+            link = protection.CreateProtector(InvitationLinkProtection.Purpose, InvitationLinkProtection.SubPurposes(tenantId, invitationId))
+                .Unprotect(protectedLink);
+        }
+        catch (CryptographicException)
+        {
+            // Another invitation's or tenant's payload, or a key that is gone: retrying cannot help, and the inviter
+            // still has the link. Log ids only.
+            LogSkippedInvitation(logger, tenantId, invitationId, "the protected link does not decrypt for this invitation");
+            return Task.CompletedTask;
+        }
+
+        return SendInvitationCoreAsync(tenantId, invitationId, RequireLink(link), cancellationToken);
+    }
+
+    private async Task SendInvitationCoreAsync(Guid tenantId, Guid invitationId, string url, CancellationToken cancellationToken)
+    {
         await using var tenant = JobTenantScope.Begin(scopes, tenantId);
         await using var db = tenant.CreateDbContext();
         var invitation = await db.Invitations.AsNoTracking().SingleOrDefaultAsync(i => i.Id == invitationId, cancellationToken);

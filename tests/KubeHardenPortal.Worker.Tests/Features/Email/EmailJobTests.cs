@@ -3,6 +3,7 @@ using KubeHardenPortal.Contracts.Email;
 using KubeHardenPortal.Contracts.Jobs;
 using KubeHardenPortal.Data.Invitations;
 using KubeHardenPortal.Data.Organizations;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -60,6 +61,31 @@ public sealed class EmailJobTests(WorkerFixture f)
         var sent = Assert.Single(f.Emails.Sent, m => m.Link == link);
         Assert.Equal("invitee@example.org", sent.To);
         Assert.Contains("Alpha", sent.Subject, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProtectedInvitation_IsDecryptedAndSent_ButNotWhenTheJobNamesAnotherInvitation()
+    {
+        var invitation = await SeedInvitationAsync(f.T.TenantA, "protected@example.org");
+        var other = await SeedInvitationAsync(f.T.TenantA, "other@example.org");
+        var link = "https://portal.example/invitations/accept?token=" + Guid.NewGuid().ToString("N");
+        var protection = f.Host.Services.GetRequiredService<IDataProtectionProvider>();
+        var sealedLink = protection.CreateProtector(InvitationLinkProtection.Purpose, InvitationLinkProtection.SubPurposes(f.T.TenantA, invitation))
+            .Protect(link);
+        Assert.DoesNotContain(link, sealedLink, StringComparison.Ordinal);
+
+        // Replayed against another invitation of the same tenant: the payload does not decrypt, nothing is sent, no retry.
+        var replayed = Jobs.Enqueue<IEmailJob>(JobQueues.Notifications,
+            j => j.SendProtectedInvitationAsync(f.T.TenantA, other, sealedLink, CancellationToken.None));
+        Assert.Equal("Succeeded", await f.WaitForJobAsync(replayed));
+        Assert.DoesNotContain(f.Emails.Sent, m => m.Link == link);
+
+        var id = Jobs.Enqueue<IEmailJob>(JobQueues.Notifications,
+            j => j.SendProtectedInvitationAsync(f.T.TenantA, invitation, sealedLink, CancellationToken.None));
+        Assert.Equal("Succeeded", await f.WaitForJobAsync(id));
+        var sent = Assert.Single(f.Emails.Sent, m => m.Link == link);
+        Assert.Equal("protected@example.org", sent.To);
+        Assert.Contains(link, sent.TextBody, StringComparison.Ordinal);
     }
 
     [Fact]
