@@ -85,4 +85,29 @@ public sealed class DeploymentRulesTests
         Assert.True(user > lastFrom, "the final stage switches to a non-root user");
         Assert.DoesNotContain(lines, l => l is "USER root" or "USER 0");
     }
+
+    // The connection names the hosts read: App (khp_app, RLS), Hangfire (khp_jobs), Owner (migrations), and System
+    // (khp_system, reserved for the worker's cross-tenant scheduler).
+    private static readonly HashSet<string> ConnectionNames = ["App", "Hangfire", "Owner", "System"];
+
+    [Fact(DisplayName = "Deployment manifests and compose only set connection strings the hosts read (a misspelt one fails at start-up)")]
+    public void ConnectionStrings_UseNamesTheHostsRead()
+    {
+        var files = Directory.GetFiles(Path.Combine(Root, "deploy", "kubernetes"), "*.yaml").Append(Path.Combine(Root, "docker-compose.yml")).ToList();
+        var found = new List<(string File, string Name)>();
+        foreach (var file in files)
+        {
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(file), @"ConnectionStrings__(\w+)"))
+            {
+                found.Add((Path.GetFileName(file), m.Groups[1].Value));
+            }
+        }
+
+        Assert.NotEmpty(found);
+        Assert.DoesNotContain(found, f => !ConnectionNames.Contains(f.Name));
+        var web = File.ReadAllText(Path.Combine(Root, "deploy", "kubernetes", "20-web.yaml"));
+        Assert.Contains("ConnectionStrings__App", web, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings__Hangfire", web, StringComparison.Ordinal);
+        Assert.Contains("\"App\"", File.ReadAllText(Path.Combine(Root, "src", "KubeHardenPortal.Web", "Hosting", "PortalHosting.cs")), StringComparison.Ordinal);
+    }
 }
