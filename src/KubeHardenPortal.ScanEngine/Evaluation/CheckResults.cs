@@ -166,6 +166,13 @@ public sealed class CheckResults
 
     public void Unknown(ResourceRef resource, string reason, SourceLocation? source = null) => Begin(resource, source).Unknown(reason);
 
+    /// <summary>
+    /// An advisory about an object that is not one of this check's units (e.g. a kubelet note on a check whose units are
+    /// Ingresses). It opens no unit and changes no counter; see <see cref="Unit.Advise"/>.
+    /// </summary>
+    public void Advise(ResourceRef resource, SourceLocation? source, string message, string? path = null, string? observed = null, string? key = null) =>
+        Advisories.Add(MakeAdvisory(resource, source, new AdviceNote(message, path, observed, null, key)));
+
     internal void Complete()
     {
         if (!_open)
@@ -179,7 +186,7 @@ public sealed class CheckResults
         {
             foreach (var a in advice)
             {
-                Advisories.Add(MakeAdvisory(u, a));
+                Advisories.Add(MakeAdvisory(u.Resource, u.Source, a));
             }
         }
 
@@ -238,18 +245,18 @@ public sealed class CheckResults
         return key;
     }
 
-    private Advisory MakeAdvisory(Unit u, AdviceNote a)
+    private Advisory MakeAdvisory(ResourceRef resource, SourceLocation? source, AdviceNote a)
     {
         // The "advisory:" prefix keeps advisory fingerprints disjoint from failure fingerprints of the same field.
         var key = AdvisoryKeyPrefix + (SubKey(a.Key, a.Path, a.Container) ?? "");
         return new Advisory(
             Definition.Id,
-            u.Resource,
+            resource,
             a.Container?.Info,
             a.Message,
             a.Path is null && a.Observed is null ? null : new Evidence(a.Path ?? "", a.Observed),
-            u.Source,
-            Fingerprints.Compute(_context.Options.ClusterId, Definition.Id, u.Resource, a.Container?.Name, key),
+            source,
+            Fingerprints.Compute(_context.Options.ClusterId, Definition.Id, resource, a.Container?.Name, key),
             key);
     }
 
