@@ -25,13 +25,17 @@ public static class CliApp
           --format table|json|sarif     output format (default: table)
           --output FILE                 write the report to FILE instead of standard output
           --fail-on critical|high|medium|low
-                                        exit 1 when a finding at or above this severity exists (default: low)
+                                        exit 1 when a finding at or above this severity exists (default: low);
+                                        advisories never count
           --exclude-namespace NS        skip NS for workload and namespace checks (repeatable; adds to the defaults)
           --no-default-exclusions       do not exclude kube-system, kube-public and kube-node-lease
           --only CHECKID                run only this check (repeatable)
           --approved-registry REGISTRY  allowed image registry for KH-IMG-002 (repeatable)
           --cluster-id ID               cluster identity used in finding fingerprints
           --show-unknown                also list Unknown and Manual results (table and json)
+          --show-advisories             also list advisories (table and sarif; json always carries them)
+          --source-root DIR             base of SARIF artifact URIs (default: the Git work tree holding the
+                                        first PATH, else the current directory)
           --no-color                    plain table output (also when NO_COLOR is set)
 
         Exit codes: 0 clean, 1 findings at or above --fail-on, 2 input or usage errors.

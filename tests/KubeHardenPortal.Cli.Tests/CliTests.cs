@@ -243,4 +243,102 @@ public sealed class CliTests : IDisposable
         Assert.Equal(ExitCodes.InputOrUsage, code);
         Assert.Contains("cannot write", err, StringComparison.Ordinal);
     }
+
+    // Passes KH-POD-002 but carries its shareProcessNamespace advisory.
+    private const string SharedPidPod = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: shared, namespace: shop}
+        spec:
+          shareProcessNamespace: true
+          containers:
+          - name: c
+            image: registry.example.org/app:1.0.0
+        """;
+
+    [Fact]
+    public async Task Scan_AdvisoryOnly_ExitsZeroEvenWithFailOnLow()
+    {
+        var (code, _, _) = await Run("scan", Write("a.yaml", SharedPidPod), "--only", "KH-POD-002", "--fail-on", "low", "--show-advisories");
+        Assert.Equal(ExitCodes.Clean, code);
+    }
+
+    [Fact]
+    public async Task Scan_Json_AlwaysListsAdvisoriesApartFromFindings()
+    {
+        var (_, stdout, _) = await Run("scan", Write("a.yaml", SharedPidPod), "--only", "KH-POD-002", "--format", "json");
+        using var doc = JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        Assert.Equal(0, root.GetProperty("findings").GetArrayLength());
+        Assert.Equal(1, root.GetProperty("summary").GetProperty("advisories").GetInt32());
+        Assert.Equal(0, root.GetProperty("summary").GetProperty("findings").GetInt32());
+        Assert.Equal(1, root.GetProperty("checks")[0].GetProperty("advisories").GetInt32());
+        var a = Assert.Single(root.GetProperty("advisories").EnumerateArray());
+        Assert.Equal("advisory", a.GetProperty("status").GetString());
+        Assert.Equal("KH-POD-002", a.GetProperty("checkId").GetString());
+        Assert.Equal("spec.shareProcessNamespace", a.GetProperty("evidence").GetProperty("path").GetString());
+        Assert.Equal(32, a.GetProperty("fingerprint").GetString()!.Length);
+        Assert.False(a.TryGetProperty("severity", out _));
+    }
+
+    [Fact]
+    public async Task Scan_Table_ListsAdvisoriesOnlyWithShowAdvisoriesButAlwaysCountsThem()
+    {
+        var file = Write("a.yaml", SharedPidPod);
+        var (_, hidden, _) = await Run("scan", file, "--only", "KH-POD-002", "--no-color");
+        var (_, shown, _) = await Run("scan", file, "--only", "KH-POD-002", "--no-color", "--show-advisories");
+
+        Assert.DoesNotContain("Advisories", hidden, StringComparison.Ordinal);
+        Assert.Contains("1 advisory (list them with --show-advisories)", hidden, StringComparison.Ordinal);
+        Assert.Contains("Advisories", shown, StringComparison.Ordinal);
+        Assert.Contains("KH-POD-002 Pod/shop/shared", shown, StringComparison.Ordinal);
+        Assert.Contains("shareProcessNamespace is true", shown, StringComparison.Ordinal);
+        Assert.True(shown.IndexOf("Advisories", StringComparison.Ordinal) < shown.IndexOf("Summary", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Scan_Sarif_WritesAdvisoriesAsNotesOnlyWithShowAdvisories()
+    {
+        var file = Write("a.yaml", SharedPidPod);
+        var (_, plain, _) = await Run("scan", file, "--only", "KH-POD-002", "--format", "sarif");
+        var (_, withNotes, _) = await Run("scan", file, "--only", "KH-POD-002", "--format", "sarif", "--show-advisories");
+
+        static JsonElement Results(JsonDocument d) => d.RootElement.GetProperty("runs")[0].GetProperty("results");
+        using var a = JsonDocument.Parse(plain);
+        using var b = JsonDocument.Parse(withNotes);
+        Assert.Equal(0, Results(a).GetArrayLength());
+        var note = Assert.Single(Results(b).EnumerateArray());
+        Assert.Equal("note", note.GetProperty("level").GetString());
+        Assert.True(note.GetProperty("properties").GetProperty("advisory").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Scan_SarifOfSubfolderInGitRepository_UsesRepositoryRelativeUris()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, ".git"));
+        var k8s = Directory.CreateDirectory(Path.Combine(_dir, "deploy", "k8s")).FullName;
+        File.WriteAllText(Path.Combine(k8s, "app.yaml"), PrivilegedPod);
+
+        var (_, stdout, _) = await Run("scan", k8s, "--only", "KH-POD-001", "--format", "sarif");
+
+        using var doc = JsonDocument.Parse(stdout);
+        var location = doc.RootElement.GetProperty("runs")[0].GetProperty("results")[0].GetProperty("locations")[0]
+            .GetProperty("physicalLocation").GetProperty("artifactLocation");
+        Assert.Equal("deploy/k8s/app.yaml", location.GetProperty("uri").GetString());
+        Assert.Equal("%SRCROOT%", location.GetProperty("uriBaseId").GetString());
+    }
+
+    [Fact]
+    public async Task Scan_SarifWithSourceRoot_MakesUrisRelativeToIt()
+    {
+        var k8s = Directory.CreateDirectory(Path.Combine(_dir, "k8s")).FullName;
+        File.WriteAllText(Path.Combine(k8s, "app.yaml"), PrivilegedPod);
+
+        var (_, stdout, _) = await Run("scan", k8s, "--only", "KH-POD-001", "--format", "sarif", "--source-root", _dir);
+
+        using var doc = JsonDocument.Parse(stdout);
+        var uri = doc.RootElement.GetProperty("runs")[0].GetProperty("results")[0].GetProperty("locations")[0]
+            .GetProperty("physicalLocation").GetProperty("artifactLocation").GetProperty("uri").GetString();
+        Assert.Equal("k8s/app.yaml", uri);
+    }
 }

@@ -13,9 +13,9 @@ namespace KubeHardenPortal.Cli.Commands;
 internal static class ScanCommand
 {
     private static readonly HashSet<string> Values =
-        ["--format", "--output", "--fail-on", "--exclude-namespace", "--only", "--approved-registry", "--cluster-id"];
+        ["--format", "--output", "--fail-on", "--exclude-namespace", "--only", "--approved-registry", "--cluster-id", "--source-root"];
 
-    private static readonly HashSet<string> Flags = ["--show-unknown", "--no-color", "--no-default-exclusions"];
+    private static readonly HashSet<string> Flags = ["--show-unknown", "--show-advisories", "--no-color", "--no-default-exclusions"];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider time,
         Func<Stream> stdin, CancellationToken cancellationToken)
@@ -64,7 +64,12 @@ internal static class ScanCommand
             ? new InputLoader().LoadStream("<stdin>", stdin())
             : new InputLoader().Load(a.Positional, cancellationToken);
         var report = Scanner.Evaluate(load.Snapshot, options, cancellationToken: cancellationToken);
-        var reportOptions = new ReportOptions { IncludeUndecided = a.Flag("--show-unknown") };
+        var reportOptions = new ReportOptions
+        {
+            IncludeUndecided = a.Flag("--show-unknown"),
+            IncludeAdvisories = a.Flag("--show-advisories"),
+            SourceRoot = a.One("--source-root") ?? SourceRoot(a.Positional),
+        };
 
         // Reports are written as they are produced (to the file or standard output), never built as one string:
         // a 50,000-object scan has ~50,000 findings.
@@ -109,8 +114,36 @@ internal static class ScanCommand
             return ExitCodes.InputOrUsage;
         }
 
+        // Only failures gate: advisories live in report.Advisories and never reach this test.
         var blocking = report.Findings.Any(f => f.Status == ResultStatus.Fail && f.Severity >= failOn);
         return blocking ? ExitCodes.Findings : ExitCodes.Clean;
+    }
+
+    /// <summary>
+    /// Where SARIF artifact URIs are relative to: the Git work tree (a folder holding ".git", directory or file) that
+    /// contains the first scanned path, so a scan of a subfolder still yields repository-relative URIs as GitHub
+    /// code scanning expects; the current directory when the path is in no repository or is standard input.
+    /// </summary>
+    internal static string SourceRoot(IReadOnlyList<string> paths)
+    {
+        var cwd = Directory.GetCurrentDirectory();
+        if (paths.Count == 0 || paths[0] == "-")
+        {
+            return cwd;
+        }
+
+        var full = Path.GetFullPath(paths[0]);
+        var dir = Directory.Exists(full) ? new DirectoryInfo(full) : new FileInfo(full).Directory;
+        for (; dir is not null; dir = dir.Parent)
+        {
+            var git = Path.Combine(dir.FullName, ".git");
+            if (Directory.Exists(git) || File.Exists(git))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return cwd;
     }
 
     /// <summary>Validates --only against the catalog: a misspelt id is an error, never an empty green run.</summary>

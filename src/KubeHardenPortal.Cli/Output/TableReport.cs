@@ -53,11 +53,34 @@ internal static class TableReport
             sb.AppendLine();
         }
 
-        AppendSummary(sb, report, errors, color);
+        if (options.IncludeAdvisories && report.Advisories.Count > 0)
+        {
+            AppendAdvisories(sb, report, color);
+        }
+
+        AppendSummary(sb, report, errors, options, color);
         return sb.ToString();
     }
 
-    private static void AppendSummary(StringBuilder sb, ScanReport report, IReadOnlyList<InputError> errors, bool color)
+    /// <summary>Informational notes, one line each: they change neither the result nor the score.</summary>
+    private static void AppendAdvisories(StringBuilder sb, ScanReport report, bool color)
+    {
+        sb.AppendLine(Terminal.Bold("Advisories", color) + Terminal.Dim("  (informational; not scored, never fail the scan)", color));
+        foreach (var a in JsonReportWriter.Ordered(report.Advisories))
+        {
+            var where = a.Container is null ? a.Resource.ToString() : $"{a.Resource} [{a.Container.Name}]";
+            sb.AppendLine($"  i {a.CheckId} {where}");
+            sb.AppendLine($"      {a.Message}");
+            if (a.Source is { } src)
+            {
+                sb.AppendLine(Terminal.Dim($"      at {src.File}{(src.Line is { } l ? ":" + l : "")}", color));
+            }
+        }
+
+        sb.AppendLine();
+    }
+
+    private static void AppendSummary(StringBuilder sb, ScanReport report, IReadOnlyList<InputError> errors, ReportOptions options, bool color)
     {
         var s = report.Score;
         var fails = report.Findings.Where(f => f.Status == ResultStatus.Fail).ToList();
@@ -83,7 +106,9 @@ internal static class TableReport
         }
 
         sb.AppendLine($"  Findings     {fails.Count(f => f.Severity == Severity.Critical)} critical, {fails.Count(f => f.Severity == Severity.High)} high, " +
-                      $"{fails.Count(f => f.Severity == Severity.Medium)} medium, {fails.Count(f => f.Severity == Severity.Low)} low");
+                      $"{fails.Count(f => f.Severity == Severity.Medium)} medium, {fails.Count(f => f.Severity == Severity.Low)} low; " +
+                      $"{report.Advisories.Count} advisor{(report.Advisories.Count == 1 ? "y" : "ies")}" +
+                      (report.Advisories.Count > 0 && !options.IncludeAdvisories ? " (list them with --show-advisories)" : ""));
         sb.AppendLine($"  Units        {report.Count(ResultStatus.Pass)} pass, {report.Count(ResultStatus.Fail)} fail, {report.Count(ResultStatus.NotApplicable)} n/a, {report.Count(ResultStatus.Excluded)} excluded");
         if (report.Mode == SnapshotMode.Manifests)
         {

@@ -124,6 +124,7 @@ public abstract class ApiServerFlagCheck : Check
 {
     public sealed override void Evaluate(ScanContext context, CheckResults results)
     {
+        AdviseOutsideUnits(context, results);
         var cp = context.ControlPlane;
         if (cp.ApiServers.Count == 0 || cp.IsManaged)
         {
@@ -139,6 +140,11 @@ public abstract class ApiServerFlagCheck : Check
     }
 
     protected abstract void EvaluateApiServer(ScanContext context, ComponentFlags apiServer, Unit unit);
+
+    /// <summary>Advisories about objects other than the API servers (e.g. kubelets); runs even when the flags are not visible.</summary>
+    protected virtual void AdviseOutsideUnits(ScanContext context, CheckResults results)
+    {
+    }
 }
 
 /// <summary>A check of each node's effective kubelet configuration (/configz, CATALOG.md §1.8 e).</summary>
@@ -194,6 +200,30 @@ public abstract class KubeletCheck : Check
         }
 
         EvaluateKubelet(context, node, cfg.KubeletConfig, results.Begin(node, source));
+    }
+
+    /// <summary>
+    /// Every node whose kubelet configuration was collected, for checks that only add kubelet advisories (they open no
+    /// units, so nodes without configz are simply skipped). Virtual nodes are left out.
+    /// </summary>
+    public static IEnumerable<(ResourceRef Node, SourceLocation? Source, CompactJson Config)> CollectedConfigs(ScanContext context)
+    {
+        var nodes = context.OfKind("Node").ToDictionary(n => n.Name, StringComparer.Ordinal);
+        foreach (var cfg in context.Snapshot.Nodes)
+        {
+            if (cfg.Status != CoverageStatus.Collected || cfg.KubeletConfig.ValueKind != JsonValueKind.Object)
+            {
+                continue;
+            }
+
+            var node = nodes.GetValueOrDefault(cfg.NodeName);
+            if (node is not null && IsVirtual(node))
+            {
+                continue;
+            }
+
+            yield return (node?.Ref ?? new ResourceRef("v1", "Node", null, cfg.NodeName), node?.Source, cfg.KubeletConfig);
+        }
     }
 
     private static bool IsVirtual(KubeObject node) =>

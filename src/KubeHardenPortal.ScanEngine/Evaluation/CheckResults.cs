@@ -13,6 +13,9 @@ internal sealed record Violation(
     Severity Severity,
     string? Key);
 
+/// <summary>An informational note inside an evaluation unit; it never changes the unit's outcome.</summary>
+internal sealed record AdviceNote(string Message, string? Path, string? Observed, ContainerRef? Container, string? Key);
+
 /// <summary>
 /// The unit being evaluated (check × object). A check calls <see cref="Fail"/>, <see cref="Unknown"/> or
 /// <see cref="NotApplicable"/>; a unit with none of these is a Pass. Container results roll up to the object.
@@ -21,6 +24,7 @@ public sealed class Unit
 {
     private readonly CheckResults _owner;
     private List<Violation>? _violations;
+    private List<AdviceNote>? _advice;
 
     internal Unit(CheckResults owner) => _owner = owner;
 
@@ -29,6 +33,7 @@ public sealed class Unit
     internal ResultStatus? Forced { get; private set; }
     internal string? Reason { get; private set; }
     internal List<Violation>? Violations => _violations;
+    internal List<AdviceNote>? Advice => _advice;
 
     internal void Reset(ResourceRef resource, SourceLocation? source)
     {
@@ -37,6 +42,7 @@ public sealed class Unit
         Forced = null;
         Reason = null;
         _violations = null;
+        _advice = null;
     }
 
     public bool HasFailures => _violations is { Count: > 0 };
@@ -52,6 +58,17 @@ public sealed class Unit
     {
         _violations ??= [];
         _violations.Add(new Violation(message, path, observed, container, severity ?? _owner.Definition.Severity, key));
+    }
+
+    /// <summary>
+    /// Records an advisory (CATALOG.md "advisory"/"informational"): reported beside the unit's result whatever it
+    /// is, never counted as a failure and never scored. Arguments as for <see cref="Fail"/>; the fingerprint uses
+    /// a sub-key of its own, so an advisory and a failure on the same field never share one.
+    /// </summary>
+    public void Advise(string message, string? path = null, string? observed = null, ContainerRef? container = null, string? key = null)
+    {
+        _advice ??= [];
+        _advice.Add(new AdviceNote(message, path, observed, container, key));
     }
 
     /// <summary>The data needed is missing. Never turn this into a pass.</summary>
@@ -89,6 +106,9 @@ public sealed record CheckSummary(
     double ExceptedWeight,
     bool HasCriticalFailure)
 {
+    /// <summary>Advisories the check emitted; informational, outside every other counter and the score.</summary>
+    public int Advisories { get; init; }
+
     public int Units => Pass + Fail + NotApplicable + Excluded + Unknown + Manual + Excepted;
 
     public int Decided => Pass + Fail + Manual + Excepted;
@@ -114,6 +134,8 @@ public sealed class CheckResults
     public CheckDefinition Definition { get; }
 
     internal List<Finding> Findings { get; } = [];
+
+    internal List<Advisory> Advisories { get; } = [];
 
     /// <summary>Starts the unit for an object; the previous unit is completed automatically.</summary>
     public Unit Begin(KubeObject obj) => Begin(obj.Ref, obj.Source);
@@ -144,6 +166,13 @@ public sealed class CheckResults
 
     public void Unknown(ResourceRef resource, string reason, SourceLocation? source = null) => Begin(resource, source).Unknown(reason);
 
+    /// <summary>
+    /// An advisory about an object that is not one of this check's units (e.g. a kubelet note on a check whose units are
+    /// Ingresses). It opens no unit and changes no counter; see <see cref="Unit.Advise"/>.
+    /// </summary>
+    public void Advise(ResourceRef resource, SourceLocation? source, string message, string? path = null, string? observed = null, string? key = null) =>
+        Advisories.Add(MakeAdvisory(resource, source, new AdviceNote(message, path, observed, null, key)));
+
     internal void Complete()
     {
         if (!_open)
@@ -153,6 +182,14 @@ public sealed class CheckResults
 
         _open = false;
         var u = _unit;
+        if (u.Advice is { } advice)
+        {
+            foreach (var a in advice)
+            {
+                Advisories.Add(MakeAdvisory(u.Resource, u.Source, a));
+            }
+        }
+
         var baseWeight = Definition.Severity.Weight();
         if (u.HasFailures)
         {
@@ -193,18 +230,42 @@ public sealed class CheckResults
     {
         Complete();
         return new CheckSummary(Definition, _pass, _fail, _na, _excluded, _unknown, _manual, 0,
-            _passWeight, _failWeight, _manualWeight, 0, _criticalFailure);
+            _passWeight, _failWeight, _manualWeight, 0, _criticalFailure) { Advisories = Advisories.Count };
     }
+
+    private static string? SubKey(string? key, string? path, ContainerRef? container)
+    {
+        if (key is null && path is not null)
+        {
+            key = container is not null && path.StartsWith(container.Path, StringComparison.Ordinal)
+                ? path[container.Path.Length..].TrimStart('.')
+                : path;
+        }
+
+        return key;
+    }
+
+    private Advisory MakeAdvisory(ResourceRef resource, SourceLocation? source, AdviceNote a)
+    {
+        // The "advisory:" prefix keeps advisory fingerprints disjoint from failure fingerprints of the same field.
+        var key = AdvisoryKeyPrefix + (SubKey(a.Key, a.Path, a.Container) ?? "");
+        return new Advisory(
+            Definition.Id,
+            resource,
+            a.Container?.Info,
+            a.Message,
+            a.Path is null && a.Observed is null ? null : new Evidence(a.Path ?? "", a.Observed),
+            source,
+            Fingerprints.Compute(_context.Options.ClusterId, Definition.Id, resource, a.Container?.Name, key),
+            key);
+    }
+
+    /// <summary>Prefix of every advisory sub-key (part of the fingerprint contract, docs/json-report.md).</summary>
+    public const string AdvisoryKeyPrefix = "advisory:";
 
     private Finding MakeFinding(Unit u, Violation v)
     {
-        var key = v.Key;
-        if (key is null && v.Path is not null)
-        {
-            key = v.Container is not null && v.Path.StartsWith(v.Container.Path, StringComparison.Ordinal)
-                ? v.Path[v.Container.Path.Length..].TrimStart('.')
-                : v.Path;
-        }
+        var key = SubKey(v.Key, v.Path, v.Container);
 
         return new Finding(
             Definition.Id,

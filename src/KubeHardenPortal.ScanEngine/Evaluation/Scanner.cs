@@ -24,6 +24,9 @@ public sealed record ScanReport(
     /// <summary>Bytes each check allocated (a check runs on one thread); for profiling, never part of a report.</summary>
     public IReadOnlyList<(string CheckId, long Bytes)> CheckAllocations { get; init; } = [];
 
+    /// <summary>Informational notes (CATALOG.md "advisory"); never findings, never scored, never gate --fail-on.</summary>
+    public IReadOnlyList<Advisory> Advisories { get; init; } = [];
+
     public int Count(ResultStatus status) => status switch
     {
         ResultStatus.Pass => Checks.Sum(c => c.Pass),
@@ -79,11 +82,13 @@ public static class Scanner
 
         var summaries = results.Select(r => r.Summary()).ToList();
         var findings = results.SelectMany(r => r.Findings).ToList();
+        var advisories = results.SelectMany(r => r.Advisories).ToList();
         var manualAsUnknown = snapshot.Mode == SnapshotMode.Manifests;
         var score = PostureScoring.Compute(summaries, manualAsUnknown);
         return new ScanReport(EngineVersion, CheckCatalog.Version, snapshot.Cluster, snapshot.Mode, findings, summaries, score,
             snapshot.Coverage.ToList(), snapshot.Objects.Count, context.Workloads.Count)
         {
+            Advisories = advisories,
             CheckTimings = checks.Select((c, i) => (c.Definition.Id, System.Diagnostics.Stopwatch.GetElapsedTime(0, elapsed[i]))).ToList(),
             CheckAllocations = checks.Select((c, i) => (c.Definition.Id, allocated[i])).ToList(),
         };

@@ -37,3 +37,18 @@ public sealed record Finding(
     SourceLocation? Source,
     string Fingerprint,
     string? SubKey);
+
+/// <summary>
+/// Informational note about one object (CATALOG.md: "advisory"). Kept apart from <see cref="Finding"/> on purpose:
+/// an advisory has no severity and no status, never changes a unit's outcome or the score (§8), and never gates
+/// --fail-on, so consumers that count or persist findings cannot mistake one for a failure.
+/// </summary>
+public sealed record Advisory(
+    string CheckId,
+    ResourceRef Resource,
+    ContainerInfo? Container,
+    string Message,
+    Evidence? Evidence,
+    SourceLocation? Source,
+    string Fingerprint,
+    string? SubKey);

@@ -54,6 +54,7 @@ public static class JsonReportWriter
             w.WriteNumber("excluded", c.Excluded);
             w.WriteNumber("unknown", c.Unknown);
             w.WriteNumber("manual", c.Manual);
+            w.WriteNumber("advisories", c.Advisories);
             w.WriteEndObject();
         }
 
@@ -68,6 +69,15 @@ public static class JsonReportWriter
             }
 
             WriteFinding(w, f);
+        }
+
+        w.WriteEndArray();
+
+        // Always written (not gated by --show-advisories): a separate array, so readers of "findings" are unaffected.
+        w.WriteStartArray("advisories");
+        foreach (var a in Ordered(report.Advisories))
+        {
+            WriteAdvisory(w, a);
         }
 
         w.WriteEndArray();
@@ -120,6 +130,15 @@ public static class JsonReportWriter
             .ThenBy(f => f.Container?.Name ?? "", StringComparer.Ordinal)
             .ThenBy(f => f.Fingerprint, StringComparer.Ordinal);
 
+    /// <summary>Advisories in the same stable order as findings.</summary>
+    public static IEnumerable<Advisory> Ordered(IEnumerable<Advisory> advisories) =>
+        advisories.OrderBy(a => a.CheckId, StringComparer.Ordinal)
+            .ThenBy(a => a.Resource.Namespace ?? "", StringComparer.Ordinal)
+            .ThenBy(a => a.Resource.Kind, StringComparer.Ordinal)
+            .ThenBy(a => a.Resource.Name, StringComparer.Ordinal)
+            .ThenBy(a => a.Container?.Name ?? "", StringComparer.Ordinal)
+            .ThenBy(a => a.Fingerprint, StringComparer.Ordinal);
+
     public static string CheckStatus(CheckSummary c) =>
         c.Fail > 0 ? "fail"
         : c.Manual > 0 ? "manual"
@@ -151,6 +170,7 @@ public static class JsonReportWriter
         }
 
         w.WriteEndObject();
+        w.WriteNumber("advisories", report.Advisories.Count);
         w.WriteNumber("inputErrors", inputErrors.Count);
         w.WriteEndObject();
     }
@@ -194,16 +214,31 @@ public static class JsonReportWriter
         w.WriteString("checkId", f.CheckId);
         w.WriteString("severity", f.Severity.Text());
         w.WriteString("status", f.Status.Text());
+        WriteBody(w, f.Resource, f.Container, f.Message, f.Evidence, f.Source, f.Fingerprint);
+    }
+
+    // Same shape as a finding minus severity; status "advisory" so a record copied out of context still says what it is.
+    private static void WriteAdvisory(Utf8JsonWriter w, Advisory a)
+    {
+        w.WriteStartObject();
+        w.WriteString("checkId", a.CheckId);
+        w.WriteString("status", "advisory");
+        WriteBody(w, a.Resource, a.Container, a.Message, a.Evidence, a.Source, a.Fingerprint);
+    }
+
+    private static void WriteBody(Utf8JsonWriter w, ResourceRef resource, ContainerInfo? container, string message, Evidence? evidence,
+        SourceLocation? source, string fingerprint)
+    {
         w.WriteStartObject("resource");
-        w.WriteString("apiVersion", f.Resource.ApiVersion);
-        w.WriteString("kind", f.Resource.Kind);
-        WriteNullable(w, "namespace", f.Resource.Namespace);
-        w.WriteString("name", f.Resource.Name);
+        w.WriteString("apiVersion", resource.ApiVersion);
+        w.WriteString("kind", resource.Kind);
+        WriteNullable(w, "namespace", resource.Namespace);
+        w.WriteString("name", resource.Name);
         w.WriteEndObject();
-        WriteNullable(w, "container", f.Container?.Name);
-        WriteNullable(w, "containerType", f.Container is null ? null : f.Container.Type.ToString().ToLowerInvariant());
-        w.WriteString("message", f.Message);
-        if (f.Evidence is { } e)
+        WriteNullable(w, "container", container?.Name);
+        WriteNullable(w, "containerType", container is null ? null : container.Type.ToString().ToLowerInvariant());
+        w.WriteString("message", message);
+        if (evidence is { } e)
         {
             w.WriteStartObject("evidence");
             w.WriteString("path", e.Path);
@@ -215,7 +250,7 @@ public static class JsonReportWriter
             w.WriteNull("evidence");
         }
 
-        if (f.Source is { } src)
+        if (source is { } src)
         {
             w.WriteStartObject("source");
             w.WriteString("file", src.File);
@@ -235,7 +270,7 @@ public static class JsonReportWriter
             w.WriteNull("source");
         }
 
-        w.WriteString("fingerprint", f.Fingerprint);
+        w.WriteString("fingerprint", fingerprint);
         w.WriteEndObject();
     }
 
@@ -270,6 +305,9 @@ public sealed record ReportOptions
     /// <summary>Also list Unknown and Manual results in "findings" (status tells them apart).</summary>
     public bool IncludeUndecided { get; init; }
 
-    /// <summary>Base folder that SARIF artifact URIs are made relative to.</summary>
+    /// <summary>List advisories in the table and SARIF output (the JSON report always carries them).</summary>
+    public bool IncludeAdvisories { get; init; }
+
+    /// <summary>Base folder that SARIF artifact URIs are made relative to; the current directory when null.</summary>
     public string? SourceRoot { get; init; }
 }

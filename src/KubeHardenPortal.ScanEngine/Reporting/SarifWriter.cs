@@ -51,7 +51,20 @@ public static class SarifWriter
                 continue;
             }
 
-            WriteResult(w, f, idx, options);
+            WriteResult(w, f.CheckId, idx, Level(f.Severity), f.Resource, f.Container, f.Message, f.Source, f.Fingerprint, f.Evidence,
+                f.Severity.Text(), options);
+        }
+
+        // Advisories are opt-in here: every SARIF result becomes a code-scanning alert, so notes appear only on request.
+        if (options.IncludeAdvisories)
+        {
+            foreach (var a in JsonReportWriter.Ordered(report.Advisories))
+            {
+                if (ruleIndex.TryGetValue(a.CheckId, out var idx))
+                {
+                    WriteResult(w, a.CheckId, idx, "note", a.Resource, a.Container, a.Message, a.Source, a.Fingerprint, a.Evidence, null, options);
+                }
+            }
         }
 
         w.WriteEndArray();
@@ -103,20 +116,22 @@ public static class SarifWriter
         w.WriteEndObject();
     }
 
-    private static void WriteResult(Utf8JsonWriter w, Finding f, int ruleIndex, ReportOptions options)
+    /// <summary>One result; <paramref name="severity"/> is null for an advisory (level "note", property advisory: true).</summary>
+    private static void WriteResult(Utf8JsonWriter w, string checkId, int ruleIndex, string level, ResourceRef resource, ContainerInfo? container,
+        string message, SourceLocation? source, string fingerprint, Evidence? evidence, string? severity, ReportOptions options)
     {
         w.WriteStartObject();
-        w.WriteString("ruleId", f.CheckId);
+        w.WriteString("ruleId", checkId);
         w.WriteNumber("ruleIndex", ruleIndex);
-        w.WriteString("level", Level(f.Severity));
+        w.WriteString("level", level);
         w.WriteStartObject("message");
-        var where = f.Container is null ? f.Resource.ToString() : $"{f.Resource} (container {f.Container.Name})";
-        w.WriteString("text", $"{where}: {f.Message}");
+        var where = container is null ? resource.ToString() : $"{resource} (container {container.Name})";
+        w.WriteString("text", $"{where}: {(severity is null ? "advisory: " : "")}{message}");
         w.WriteEndObject();
 
         w.WriteStartArray("locations");
         w.WriteStartObject();
-        if (f.Source is { } src)
+        if (source is { } src)
         {
             w.WriteStartObject("physicalLocation");
             w.WriteStartObject("artifactLocation");
@@ -131,7 +146,7 @@ public static class SarifWriter
 
         w.WriteStartArray("logicalLocations");
         w.WriteStartObject();
-        w.WriteString("fullyQualifiedName", f.Resource.ToString());
+        w.WriteString("fullyQualifiedName", resource.ToString());
         w.WriteString("kind", "resource");
         w.WriteEndObject();
         w.WriteEndArray();
@@ -139,12 +154,20 @@ public static class SarifWriter
         w.WriteEndArray();
 
         w.WriteStartObject("partialFingerprints");
-        w.WriteString("kubehardenFinding/v1", f.Fingerprint);
+        w.WriteString("kubehardenFinding/v1", fingerprint);
         w.WriteEndObject();
 
         w.WriteStartObject("properties");
-        w.WriteString("severity", f.Severity.Text());
-        if (f.Evidence is { } e)
+        if (severity is null)
+        {
+            w.WriteBoolean("advisory", true);
+        }
+        else
+        {
+            w.WriteString("severity", severity);
+        }
+
+        if (evidence is { } e)
         {
             w.WriteString("evidencePath", e.Path);
             if (e.Value is not null)

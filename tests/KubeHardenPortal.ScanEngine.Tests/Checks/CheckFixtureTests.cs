@@ -9,7 +9,8 @@ namespace KubeHardenPortal.ScanEngine.Tests.Checks;
 /// The one harness for every check fixture. The file name prefix is the assertion:
 /// pass.* (no failure, at least one Pass), fail.* (at least one failure), unknown.* (Unknown, never Pass or Fail),
 /// na.* (NotApplicable only), manual.* (Manual). Run one check with: dotnet test --filter "DisplayName~KH-POD-001".
-/// Optional sidecars: NAME.expected.json (exact failures) and NAME.options.json (tenant ScanOptions for the fixture).
+/// Advisories never change the outcome, so any fixture may carry them; pin them in NAME.expected.json's object form.
+/// Optional sidecars: NAME.expected.json (exact failures and/or advisories) and NAME.options.json (tenant ScanOptions for the fixture).
 /// </summary>
 public sealed class CheckFixtureTests
 {
@@ -75,7 +76,7 @@ public sealed class CheckFixtureTests
         var expected = Path.ChangeExtension(path, null) + ".expected.json";
         if (File.Exists(expected))
         {
-            ExpectedFindings.AssertMatches(expected, failures);
+            ExpectedFindings.AssertMatches(expected, failures, report.Advisories.Where(a => a.CheckId == checkId).ToList());
         }
     }
 }

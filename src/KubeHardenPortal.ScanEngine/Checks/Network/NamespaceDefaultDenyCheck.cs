@@ -38,6 +38,7 @@ public abstract class NamespaceDefaultDenyCheck : NamespaceCheck
                 unit.Fail($"default deny {dir} ({by}) is ineffective: {engine.Cni.Reason}", null, by, key: "ineffective");
             }
 
+            AdviseOnDefaultDeny(context, ns, r, unit);
             return;
         }
 
@@ -55,6 +56,11 @@ public abstract class NamespaceDefaultDenyCheck : NamespaceCheck
               $"(podSelector: {{}}, policyTypes including {Capital(dir)}, no {dir} rules){crdNote}";
         unit.Fail(detail + notes, null, r.Policies.Count == 0 ? "no NetworkPolicy" : string.Join(", ", r.Policies.Select(p => p.Name)),
             key: "no-default-deny");
+    }
+
+    /// <summary>Advisories for a namespace that has a (non-neutralised) default deny; none by default.</summary>
+    protected virtual void AdviseOnDefaultDeny(ScanContext context, NamespaceInfo ns, DefaultDenyResult result, Unit unit)
+    {
     }
 
     private static string Notes(NetworkPolicyEngine engine, string ns)

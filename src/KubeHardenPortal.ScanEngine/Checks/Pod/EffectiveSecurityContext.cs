@@ -106,6 +106,22 @@ public static class EffectiveSecurityContext
     public static string WindowsNote(Workload workload) =>
         workload.WindowsInferred ? " (Windows inferred from node selection)" : "";
 
+    /// <summary>
+    /// CATALOG.md §1.5: legacy seccomp/AppArmor annotations are read only as a fallback and their presence is reported as
+    /// informational. One advisory per annotation whose key starts with one of <paramref name="prefixes"/>.
+    /// </summary>
+    public static void AdviseLegacyAnnotations(Workload workload, Unit unit, string field, params string[] prefixes)
+    {
+        foreach (var (key, value) in workload.PodAnnotations)
+        {
+            if (prefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal)))
+            {
+                unit.Advise($"legacy annotation {key}: {value} is read only as a fallback on old clusters: set securityContext.{field} instead",
+                    AnnotationPath(workload, key), value, key: "legacy-annotation:" + key);
+            }
+        }
+    }
+
     /// <summary>JSON path of a pod annotation, e.g. "spec.template.metadata.annotations['key']".</summary>
     public static string AnnotationPath(Workload workload, string key) =>
         $"{workload.PodSpecPath[..^"spec".Length]}metadata.annotations['{key}']";

@@ -45,6 +45,12 @@ public sealed class AuditLoggingEnabled : ApiServerFlagCheck
                 apiServer.EvidencePath, "<unset>", apiServer.Container, key: "audit-backend");
         }
 
-        // "--audit-log-path=-" writes to stdout: a pass, but it relies on container log shipping (KH-LOG-004).
+        if (logPath == "-" && string.IsNullOrWhiteSpace(webhook))
+        {
+            // A pass (stdout is a backend), but the records survive only if container logs are shipped off the node.
+            unit.Advise($"kube-apiserver {apiServer.Pod.Name} writes audit records to stdout (--audit-log-path=-): they depend on container " +
+                        "log shipping (see KH-LOG-004) and are lost with the node otherwise",
+                apiServer.EvidencePath, "--audit-log-path=-", apiServer.Container, key: "audit-log-stdout");
+        }
     }
 }

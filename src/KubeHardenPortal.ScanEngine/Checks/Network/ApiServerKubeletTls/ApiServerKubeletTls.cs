@@ -28,6 +28,32 @@ public sealed class ApiServerKubeletTls : ApiServerFlagCheck
         Collectors = ['d', 'e'],
     };
 
+    /// <summary>
+    /// Rule 3 (advisory, from configz): kubelet serving certificates signed by the cluster CA (serverTLSBootstrap or a
+    /// provisioned tlsCertFile) and client certificate rotation. Without the first, --kubelet-certificate-authority
+    /// has nothing to verify against.
+    /// </summary>
+    protected override void AdviseOutsideUnits(ScanContext context, CheckResults results)
+    {
+        foreach (var (node, source, cfg) in KubeletCheck.CollectedConfigs(context))
+        {
+            var bootstrap = cfg.Bool("serverTLSBootstrap") == true;
+            if (!bootstrap && string.IsNullOrEmpty(cfg.Str("tlsCertFile")))
+            {
+                results.Advise(node, source, $"kubelet on {node.Name} serves a self-signed certificate (neither serverTLSBootstrap: true " +
+                                             "nor tlsCertFile): the API server cannot verify it against the cluster CA",
+                    "configz.kubeletconfig.serverTLSBootstrap", cfg.Get("serverTLSBootstrap").Exists() ? "false" : "<unset>", "serverTLSBootstrap");
+            }
+
+            // KubeletConfiguration's default is false; kubeadm and most distributions set it to true.
+            if (cfg.Bool("rotateCertificates") != true)
+            {
+                results.Advise(node, source, $"kubelet on {node.Name} does not rotate its client certificate (rotateCertificates is not true)",
+                    "configz.kubeletconfig.rotateCertificates", cfg.Get("rotateCertificates").Exists() ? "false" : "<unset>", "rotateCertificates");
+            }
+        }
+    }
+
     protected override void EvaluateApiServer(ScanContext context, ComponentFlags apiServer, Unit unit)
     {
         foreach (var flag in new[] { "kubelet-client-certificate", "kubelet-client-key" })

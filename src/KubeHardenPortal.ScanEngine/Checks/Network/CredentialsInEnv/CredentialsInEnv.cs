@@ -58,7 +58,26 @@ public sealed class CredentialsInEnv : WorkloadCheck
                     literals.Add(value);
                 }
 
+                if (env.Get("valueFrom").Get("secretKeyRef").Str("name") is { } secret)
+                {
+                    // Rule 4 (CIS 5.4.1): not a leak, but env values end up in logs, crash dumps and child processes; files are preferred.
+                    unit.Advise($"container \"{c.Name}\": env \"{name}\" takes Secret {secret} through secretKeyRef: prefer mounting it as a file",
+                        $"{c.Path}.env[{i}].valueFrom.secretKeyRef", secret, c, key: $"secretKeyRef:{name}");
+                }
+
                 i++;
+            }
+
+            var j = 0;
+            foreach (var from in c.Json.Items("envFrom"))
+            {
+                if (from.Get("secretRef").Str("name") is { } secret)
+                {
+                    unit.Advise($"container \"{c.Name}\": envFrom imports every key of Secret {secret} as environment variables: prefer mounting it as a file",
+                        $"{c.Path}.envFrom[{j}].secretRef", secret, c, key: $"envFrom:{secret}");
+                }
+
+                j++;
             }
 
             var args = c.Json.Strings("command").Select(s => ("command", s)).Concat(c.Json.Strings("args").Select(s => ("args", s))).ToList();

@@ -22,6 +22,9 @@ public sealed class IngressTls : Check
         "kubernetes.io/elb.cert-id",
     ];
 
+    // Only explicit old values: when unset, the Go default of every supported release is already TLS 1.2.
+    private static readonly HashSet<string> OldTlsVersions = new(StringComparer.Ordinal) { "VersionTLS10", "VersionTLS11" };
+
     public override CheckDefinition Definition { get; } = new()
     {
         Id = "KH-NET-019",
@@ -46,6 +49,7 @@ public sealed class IngressTls : Check
 
     public override void Evaluate(ScanContext context, CheckResults results)
     {
+        AdviseTlsMinVersion(context, results);
         foreach (var ing in context.OfKind("Ingress"))
         {
             if (context.IsExcluded(ing.Namespace))
@@ -91,6 +95,28 @@ public sealed class IngressTls : Check
             if (!LoadBalancerTlsAnnotations.Any(svc.Annotations.ContainsKey))
             {
                 unit.Unknown("LoadBalancer Service without a provider TLS annotation: the application may terminate TLS itself; attest it");
+            }
+        }
+    }
+
+    /// <summary>Rule 4 (advisory): API server --tls-min-version and kubelet tlsMinVersion below TLS 1.2.</summary>
+    private static void AdviseTlsMinVersion(ScanContext context, CheckResults results)
+    {
+        foreach (var api in context.ControlPlane.ApiServers)
+        {
+            if (api["tls-min-version"] is { } v && OldTlsVersions.Contains(v))
+            {
+                results.Advise(api.Pod.Ref, api.Pod.Source, $"kube-apiserver {api.Pod.Name} accepts {v}: set --tls-min-version=VersionTLS12 or later",
+                    api.EvidencePath, "--tls-min-version=" + v, "tls-min-version");
+            }
+        }
+
+        foreach (var (node, source, cfg) in KubeletCheck.CollectedConfigs(context))
+        {
+            if (cfg.Str("tlsMinVersion") is { } v && OldTlsVersions.Contains(v))
+            {
+                results.Advise(node, source, $"kubelet on {node.Name} accepts {v}: set tlsMinVersion: VersionTLS12 or later",
+                    "configz.kubeletconfig.tlsMinVersion", v, "tlsMinVersion");
             }
         }
     }

@@ -31,6 +31,13 @@ public sealed class KubeletPodPidsLimit : KubeletCheck
 
     protected override void EvaluateKubelet(ScanContext context, ResourceRef node, CompactJson kubeletConfig, Unit unit)
     {
+        if (!kubeletConfig.Get("systemReserved").Get("pid").Exists() && !kubeletConfig.Get("kubeReserved").Get("pid").Exists())
+        {
+            // Catalog advisory: podPidsLimit caps each pod, but only a pid reservation keeps PIDs for the node's own daemons.
+            unit.Advise("neither systemReserved nor kubeReserved reserves PIDs: add a pid reservation so pods together cannot " +
+                        "exhaust the node's process IDs", "configz.kubeletconfig.systemReserved.pid", "<unset>", key: "pid-reservation");
+        }
+
         var value = kubeletConfig.Get("podPidsLimit");
         var p = value.Long() ?? -1; // KubeletConfiguration default: -1 (unlimited)
         var ceiling = context.Options.PodPidsLimitCeiling;

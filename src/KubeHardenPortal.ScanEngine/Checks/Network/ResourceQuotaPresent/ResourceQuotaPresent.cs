@@ -39,6 +39,8 @@ public sealed class ResourceQuotaPresent : NamespaceCheck
         Collectors = ['a', 'b'],
     };
 
+    private static readonly string[] ObjectCountKeys = ["pods", "services.loadbalancers", "services.nodeports", "persistentvolumeclaims"];
+
     protected override IReadOnlyList<string> RequiredResources { get; } = ["resourcequotas"];
 
     protected override void EvaluateNamespace(ScanContext context, NamespaceInfo ns, Unit unit)
@@ -54,6 +56,7 @@ public sealed class ResourceQuotaPresent : NamespaceCheck
         // Every unscoped quota applies to every pod, so their hard limits combine.
         bool mem = false, cpu = false, scopedMem = false, scopedCpu = false;
         var scopedNames = new List<string>();
+        var capped = new HashSet<string>(StringComparer.Ordinal);
         foreach (var q in quotas)
         {
             var spec = q.Json.Get("spec");
@@ -74,8 +77,11 @@ public sealed class ResourceQuotaPresent : NamespaceCheck
             {
                 mem |= hasMem;
                 cpu |= hasCpu;
+                capped.UnionWith(hard.Keys);
             }
         }
+
+        AdviseObjectCounts(ns, quotas, capped, unit);
 
         if (mem && cpu)
         {
@@ -92,5 +98,18 @@ public sealed class ResourceQuotaPresent : NamespaceCheck
 
         unit.Fail($"no ResourceQuota in namespace \"{ns.Name}\" caps {missing} (requests.* or limits.*)",
             null, string.Join(", ", quotas.Select(q => q.Name)), key: "no-compute-quota");
+    }
+
+    /// <summary>Catalog advisory: object counts that let a namespace exhaust node, IP or cloud capacity (unscoped quotas only).</summary>
+    private static void AdviseObjectCounts(NamespaceInfo ns, List<KubeObject> quotas, HashSet<string> capped, Unit unit)
+    {
+        // pods and persistentvolumeclaims may also be capped with the generic count/<resource> syntax.
+        var uncapped = ObjectCountKeys.Where(k => !capped.Contains(k) && !capped.Contains("count/" + k)).ToList();
+        if (uncapped.Count > 0)
+        {
+            unit.Advise($"no unscoped ResourceQuota in namespace \"{ns.Name}\" caps {string.Join(", ", uncapped)}: " +
+                        "consider object-count limits so one namespace cannot exhaust pods, load balancers, node ports or volumes",
+                null, string.Join(", ", quotas.Select(q => q.Name)), key: "object-counts");
+        }
     }
 }

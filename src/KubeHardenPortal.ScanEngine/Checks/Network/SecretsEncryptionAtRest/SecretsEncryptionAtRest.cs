@@ -1,3 +1,4 @@
+using System.Globalization;
 using KubeHardenPortal.ScanEngine.Evaluation;
 using KubeHardenPortal.ScanEngine.Model;
 
@@ -6,6 +7,8 @@ namespace KubeHardenPortal.ScanEngine.Checks.Network;
 /// <summary>KH-NET-016: Secrets are encrypted at rest in etcd (CATALOG.md §3).</summary>
 public sealed class SecretsEncryptionAtRest : Check
 {
+    private const int RecentDays = 30;
+
     public override CheckDefinition Definition { get; } = new()
     {
         Id = "KH-NET-016",
@@ -59,7 +62,33 @@ public sealed class SecretsEncryptionAtRest : Check
                     api.EvidencePath, "<unset>", key: "encryption-provider-config");
             }
 
-            // Present: configured, provider not verified (the /metrics collector h is not in snapshots yet).
+            else
+            {
+                AdviseRewrite(context, api, unit);
+            }
+
+            // Present: configured, provider not verified (the /metrics collector h is not in snapshots yet), so the
+            // provider-prefix advisories (KMS v1 deprecated, key on control-plane disk) cannot be decided here.
         }
+    }
+
+    /// <summary>
+    /// Catalog edge case: Secrets written before encryption was enabled stay in plain text until re-written. When the
+    /// config was introduced is not visible; a recently (re)created API server mirror pod is the best available hint.
+    /// </summary>
+    private static void AdviseRewrite(ScanContext context, ComponentFlags api, Unit unit)
+    {
+        var created = api.Pod.Metadata.Str("creationTimestamp");
+        if (context.Options.Now == DateTimeOffset.UnixEpoch ||
+            !DateTimeOffset.TryParse(created, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ||
+            (context.Options.Now - at).TotalDays > RecentDays)
+        {
+            return;
+        }
+
+        unit.Advise($"kube-apiserver {api.Pod.Name} was (re)started on {at:yyyy-MM-dd} with --encryption-provider-config: if encryption was " +
+                    "enabled or its provider changed then, re-write existing Secrets (kubectl get secrets -A -o json | kubectl replace -f -) " +
+                    "and attest it, since Secrets stay as they were stored until re-written",
+            "metadata.creationTimestamp", created, key: "rewrite-secrets");
     }
 }

@@ -43,6 +43,7 @@ public sealed class AppArmorSelinux : WorkloadCheck
                 "pod", null, engineTypeAllowed);
         }
 
+        AdviseLegacyAnnotations(workload, unit, "appArmorProfile", AppArmorAnnotationPrefix);
         IReadOnlyDictionary<string, string>? annotations = null;
         foreach (var c in workload.AllContainers)
         {

@@ -58,6 +58,12 @@ public sealed class DangerousCapabilities : ContainerCheck
                 unit.Fail($"{Describe(container)} adds {cap}{spelled}, which PSS Baseline does not allow", path, raw, container,
                     Severity.Medium, "cap:" + cap);
             }
+            else if (raw != cap)
+            {
+                // Allowed only after normalisation: PSA compares the exact upper-case name without CAP_.
+                unit.Advise($"{Describe(container)} adds {cap} written \"{raw}\": PSS Baseline rejects this spelling; write {cap}",
+                    path, raw, container, "cap:" + cap);
+            }
         }
     }
 }

@@ -117,6 +117,8 @@ public sealed class DefaultServiceAccount : Check
     private static void EvaluateDefaultAccounts(ScanContext context, CheckResults results, ServiceAccountBindings accounts,
         Dictionary<string, List<string>> bound)
     {
+        var withOwnAccounts = context.OfKind("ServiceAccount").Where(a => a.Name != Default && a.Namespace is not null)
+            .Select(a => a.Namespace!).ToHashSet(StringComparer.Ordinal);
         foreach (var ns in context.Namespaces)
         {
             var sa = accounts.Account(ns.Name, Default);
@@ -142,9 +144,11 @@ public sealed class DefaultServiceAccount : Check
                 else
                 {
                     // The ServiceAccount controller creates it without automountServiceAccountToken: false.
-                    results.Begin(saRef, ns.Object?.Source).Fail(
+                    var missingUnit = results.Begin(saRef, ns.Object?.Source);
+                    missingUnit.Fail(
                         $"namespace {ns.Name} declares no default ServiceAccount, so the one Kubernetes creates automounts its token{boundNote}",
                         "automountServiceAccountToken", "<unset>", severity: severity, key: "automount");
+                    AdviseNoDedicatedAccount(ns.Name, withOwnAccounts, missingUnit);
                 }
 
                 continue;
@@ -152,11 +156,29 @@ public sealed class DefaultServiceAccount : Check
 
             var automount = sa.Json.Bool("automountServiceAccountToken");
             var unit = results.Begin(sa);
+            if (accounts.AccountsComplete)
+            {
+                AdviseNoDedicatedAccount(ns.Name, withOwnAccounts, unit);
+            }
+
             if (automount != false)
             {
                 unit.Fail($"default ServiceAccount of {ns.Name} does not set automountServiceAccountToken: false{boundNote}",
                     "automountServiceAccountToken", automount is null ? "<unset>" : "true", severity: severity, key: "automount");
             }
+        }
+    }
+
+    /// <summary>
+    /// kubescape C-0189 fails a namespace with no ServiceAccount besides default; the catalog keeps that as an advisory
+    /// (a namespace without workloads needs none). Only called when the ServiceAccount list is complete.
+    /// </summary>
+    private static void AdviseNoDedicatedAccount(string ns, HashSet<string> withOwnAccounts, Unit unit)
+    {
+        if (!withOwnAccounts.Contains(ns))
+        {
+            unit.Advise($"namespace {ns} has no ServiceAccount other than default: give each workload its own (kubescape C-0189)",
+                null, null, key: "dedicatedServiceAccount");
         }
     }
 

@@ -43,6 +43,13 @@ public sealed class DropAllCapabilities : ContainerCheck
             var what = drop.IsSet ? $"drops only {drop.Observed}" : "does not drop capabilities";
             unit.Fail($"{who} {what}: missing drop ALL", drop.Path, drop.Observed, container, key: "drop");
         }
+        else if (!drop.Value.Strings().Contains("ALL"))
+        {
+            // Catalog edge case: our rule accepts it, PSA compares the literal string "ALL".
+            var how = dropped.Contains("ALL") ? $"spells ALL as {drop.Observed}" : "drops every runtime default by name instead of ALL";
+            unit.Advise($"{who} {how}: equivalent here, but PSA Restricted will reject it; write drop: [\"ALL\"]",
+                drop.Path, drop.Observed, container, key: "drop");
+        }
 
         var add = Container(container, "capabilities.add");
         var i = 0;

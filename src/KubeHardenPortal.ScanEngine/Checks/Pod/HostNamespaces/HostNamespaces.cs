@@ -34,6 +34,13 @@ public sealed class HostNamespaces : WorkloadCheck
     protected override void EvaluateWorkload(ScanContext context, Workload workload, Unit unit)
     {
         var spec = workload.PodSpec;
+        if (spec.Bool("shareProcessNamespace") == true)
+        {
+            // Catalog: shares PIDs between the pod's own containers, not with the host, so informational only.
+            unit.Advise("shareProcessNamespace is true: the pod's containers can see and signal each other's processes " +
+                        "(not the host's); keep it only where a sidecar needs it", workload.Path("shareProcessNamespace"), "true");
+        }
+
         if (!workload.IsWindows)
         {
             if (spec.Bool("hostPID") == true)

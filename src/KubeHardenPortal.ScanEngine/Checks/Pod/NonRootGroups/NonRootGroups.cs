@@ -72,6 +72,11 @@ public sealed class NonRootGroups : WorkloadCheck
             {
                 unit.Fail($"{Describe(c)} sets no runAsGroup: primary group comes from the image{strict}", group.Path, "<unset>", c, key: "runAsGroup");
             }
+            else if (!group.IsSet)
+            {
+                // The tenant does not require an explicit group: a pass, with the catalog's note.
+                unit.Advise($"{Describe(c)} sets no runAsGroup: primary group comes from the image{strict}", group.Path, "<unset>", c, key: "runAsGroup");
+            }
         }
     }
 }

@@ -63,6 +63,7 @@ public sealed class PodSecurityAdmission : Check
         var (pluginOff, defaultsHidden) = EvaluateApiServers(context, results);
         var engines = new PolicyEngines(context);
         var namespacesComplete = context.Snapshot.IsComplete("namespaces");
+        var oldestSupported = OldestSupportedMinor(context);
         foreach (var ns in context.Namespaces)
         {
             if (context.IsExcluded(ns.Name))
@@ -83,7 +84,7 @@ public sealed class PodSecurityAdmission : Check
                 continue;
             }
 
-            EvaluateNamespace(ns, results.Begin(ns.Ref, ns.Object?.Source), engines, pluginOff, defaultsHidden);
+            EvaluateNamespace(ns, results.Begin(ns.Ref, ns.Object?.Source), engines, pluginOff, defaultsHidden, oldestSupported);
         }
     }
 
@@ -120,7 +121,52 @@ public sealed class PodSecurityAdmission : Check
         return (off, defaultsHidden);
     }
 
-    private static void EvaluateNamespace(NamespaceInfo ns, Unit unit, PolicyEngines engines, string? pluginOff, bool defaultsHidden)
+    /// <summary>The oldest minor still in upstream support at the scan date (release table), for rule 6.</summary>
+    private static KubeVersion? OldestSupportedMinor(ScanContext context)
+    {
+        var today = DateOnly.FromDateTime(context.Options.Now.UtcDateTime);
+        KubeVersion? oldest = null;
+        foreach (var r in (context.Options.KubernetesReleases ?? KubernetesReleaseTable.Embedded).Releases)
+        {
+            if (r.EndOfLife >= today && r.Version is { } v && (oldest is null || v < oldest.Value))
+            {
+                oldest = v;
+            }
+        }
+
+        return oldest;
+    }
+
+    /// <summary>Rules 2 and 6: advisories on a namespace PSA enforces; they never change its result.</summary>
+    private static void AdviseEnforced(NamespaceInfo ns, Unit unit, IReadOnlyDictionary<string, string> labels, string enforce, KubeVersion? oldestSupported)
+    {
+        if (enforce == "baseline")
+        {
+            unit.Advise($"namespace {ns.Name} enforces Pod Security baseline: move to restricted (try warn/audit: restricted first)",
+                $"metadata.labels['{EnforceLabel}']", enforce, key: "restricted");
+        }
+
+        const string versionLabel = EnforceLabel + "-version";
+        if (labels.TryGetValue(versionLabel, out var ver) && ver != "latest" && KubeVersion.Parse(ver) is { } pinned &&
+            oldestSupported is { } oldest && (pinned.Major, pinned.Minor).CompareTo((oldest.Major, oldest.Minor)) < 0)
+        {
+            unit.Advise($"namespace {ns.Name} pins the enforced policy to {ver}, older than the oldest supported minor " +
+                        $"v{oldest.Major}.{oldest.Minor}: newer pod-security rules are not applied", $"metadata.labels['{versionLabel}']", ver, key: "enforce-version");
+        }
+
+        foreach (var mode in new[] { "warn", "audit" })
+        {
+            var label = "pod-security.kubernetes.io/" + mode;
+            if (!labels.ContainsKey(label))
+            {
+                unit.Advise($"namespace {ns.Name} has no {label} label: set it (e.g. restricted) so violations of a stricter level are " +
+                            (mode == "warn" ? "shown to users" : "recorded in the audit log"), "metadata.labels", null, key: mode);
+            }
+        }
+    }
+
+    private static void EvaluateNamespace(NamespaceInfo ns, Unit unit, PolicyEngines engines, string? pluginOff, bool defaultsHidden,
+        KubeVersion? oldestSupported)
     {
         var labels = ns.Object?.Labels ?? KubeObject.EmptyMap;
         var path = $"metadata.labels['{EnforceLabel}']";
@@ -135,6 +181,7 @@ public sealed class PodSecurityAdmission : Check
         var enforced = enforce is not null && enforce != "privileged";
         if (enforced)
         {
+            AdviseEnforced(ns, unit, labels, enforce!, oldestSupported);
             if (pluginOff is not null)
             {
                 unit.Fail($"namespace {ns.Name} is labelled enforce: {enforce}, but kube-apiserver {pluginOff} runs without the " +

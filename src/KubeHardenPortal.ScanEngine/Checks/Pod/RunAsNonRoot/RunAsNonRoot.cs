@@ -47,6 +47,14 @@ public sealed class RunAsNonRoot : ContainerCheck
         // Rule 1: user namespaces map container root to an unprivileged host UID.
         if (UsesUserNamespace(workload))
         {
+            var root = Get(workload, container, "runAsUser");
+            if (root.Long == 0)
+            {
+                unit.Advise($"{Describe(container)} runs as root (runAsUser 0) inside a user namespace (hostUsers: false): mitigated, " +
+                            "since container root maps to an unprivileged host UID, but a non-root user is still preferred",
+                    root.Path, "0", container, key: "runAsUser");
+            }
+
             return;
         }
 
@@ -65,6 +73,7 @@ public sealed class RunAsNonRoot : ContainerCheck
 
         if (uid > 0 || (!user.IsSet && nonRoot.Bool == true))
         {
+            AdvisePssAlignment(workload, container, nonRoot, unit);
             return;
         }
 
@@ -77,6 +86,22 @@ public sealed class RunAsNonRoot : ContainerCheck
 
         var why = nonRoot.Bool == false ? $"runAsNonRoot is false{(nonRoot.FromPod ? " (pod securityContext)" : "")}" : "runAsNonRoot and runAsUser are unset";
         unit.Fail($"{who} may run as root: image USER unknown ({why})", nonRoot.Path, nonRoot.Observed, container, key: "runAsNonRoot");
+    }
+
+    /// <summary>Rule 6 (no score impact): our pass that PSS Restricted would still reject.</summary>
+    private static void AdvisePssAlignment(Workload workload, ContainerRef container, EffectiveValue nonRoot, Unit unit)
+    {
+        var pod = PodLevel(workload, "runAsNonRoot");
+        if (pod.Bool == false && !nonRoot.FromPod)
+        {
+            unit.Advise($"{Describe(container)} passes, but the pod sets runAsNonRoot: false, which PSS Restricted rejects even " +
+                        "when every container overrides it", pod.Path, "false", container, key: "pss:podRunAsNonRoot");
+        }
+        else if (nonRoot.Bool != true)
+        {
+            unit.Advise($"{Describe(container)} passes with a non-zero runAsUser, but PSS Restricted also wants runAsNonRoot: true",
+                nonRoot.Path, nonRoot.Observed, container, key: "pss:runAsNonRoot");
+        }
     }
 
     /// <summary>Rule 7: the Windows account, container value over pod value.</summary>

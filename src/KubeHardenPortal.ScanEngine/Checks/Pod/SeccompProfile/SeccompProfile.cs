@@ -42,6 +42,7 @@ public sealed class SeccompProfile : WorkloadCheck
     {
         // The legacy annotations only decide on clusters that predate the field (CATALOG.md §1.5, KH-POD-011).
         var annotationEra = context.ServerVersion is { } v && !v.AtLeast(1, 19);
+        AdviseLegacyAnnotations(workload, unit, "seccompProfile", PodAnnotation, ContainerAnnotationPrefix);
         IReadOnlyDictionary<string, string>? annotations = null;
         string? nodeVerdict = null;
         var nodesAllow = false;

@@ -43,6 +43,7 @@ public sealed class ServiceAccountTokenAutomount : WorkloadCheck
         var projected = automount.Mounted == true ? null : ProjectedApiToken(context, workload);
         if (automount.Mounted == false && projected is null)
         {
+            AdviseOtherAudienceTokens(context, workload, unit);
             return;
         }
 
@@ -108,6 +109,28 @@ public sealed class ServiceAccountTokenAutomount : WorkloadCheck
 
         var shown = string.Join(", ", grants.Take(3).Select(g => g.Describe()));
         return (Severity.Medium, $"; the ServiceAccount is bound by {shown}{(grants.Count > 3 ? $" and {grants.Count - 3} more" : "")}");
+    }
+
+    /// <summary>Catalog edge case: a projected token for another audience is intentional token use, a pass with a note.</summary>
+    private static void AdviseOtherAudienceTokens(ScanContext context, Workload workload, Unit unit)
+    {
+        var v = 0;
+        foreach (var volume in workload.PodSpec.Items("volumes"))
+        {
+            var vi = v++;
+            var s = 0;
+            foreach (var source in volume.Get("projected").Items("sources"))
+            {
+                var si = s++;
+                var audience = source.Get("serviceAccountToken").Str("audience");
+                if (!string.IsNullOrEmpty(audience) && !IsApiServerAudience(context, audience))
+                {
+                    unit.Advise($"volume \"{volume.Str("name")}\" projects a ServiceAccount token for audience {audience} (not the API server): " +
+                                "intentional token use; make sure that audience's verifier is the only consumer",
+                        workload.Path($"volumes[{vi}].projected.sources[{si}].serviceAccountToken.audience"), audience, key: $"projectedToken:{vi}:{si}");
+                }
+            }
+        }
     }
 
     /// <summary>A manually projected token whose audience is the API server (unset audience = the API server's).</summary>

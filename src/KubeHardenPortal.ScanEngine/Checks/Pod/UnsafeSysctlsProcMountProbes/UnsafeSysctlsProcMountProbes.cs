@@ -58,6 +58,12 @@ public sealed class UnsafeSysctlsProcMountProbes : WorkloadCheck
                     var why = userNamespace ? " (hostUsers: false allows it only from PSS policy 1.35)" : "";
                     unit.Fail($"{who} sets procMount: Unmasked, exposing /proc paths the runtime masks{why}", procMount.Path, "Unmasked", c, key: "procMount");
                 }
+                else if (procMount.Str == "Unmasked")
+                {
+                    // Rule 2 note: a pass here, but the pod is not Restricted-compliant.
+                    unit.Advise($"{who} sets procMount: Unmasked in a user namespace (hostUsers: false): PSS Baseline 1.35+ allows it, " +
+                                "PSS Restricted 1.35+ still rejects it", procMount.Path, "Unmasked", c, key: "procMount");
+                }
                 else if (procMount.IsSet && procMount.Str is not ("Default" or "Unmasked"))
                 {
                     // Not a valid value: PSS Baseline accepts only unset or Default.

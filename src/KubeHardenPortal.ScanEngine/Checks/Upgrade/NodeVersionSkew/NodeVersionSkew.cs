@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using KubeHardenPortal.ScanEngine.Evaluation;
 using KubeHardenPortal.ScanEngine.Model;
 
@@ -51,6 +53,7 @@ public sealed class NodeVersionSkew : Check
             }
 
             var unit = results.Begin(node);
+            AdviseRuntime(context, node, table, stale, unit);
             var text = node.Json.Get("status").Get("nodeInfo").Str("kubeletVersion");
             if (KubeVersion.Parse(text) is not { } kubelet)
             {
@@ -107,7 +110,52 @@ public sealed class NodeVersionSkew : Check
         }
     }
 
+    private const string RuntimePath = "status.nodeInfo.containerRuntimeVersion";
+
+    private static readonly Lazy<RuntimeData> Runtimes = new(() => DataJson.Load("container-runtimes.json", RuntimeDataJson.Default.RuntimeData));
+
+    /// <summary>
+    /// Catalog advisory: the node's container runtime is on a branch past its published end of life (containerd from
+    /// Data/container-runtimes.json; CRI-O, whose minors follow Kubernetes, from the release table when it is fresh).
+    /// </summary>
+    private static void AdviseRuntime(ScanContext context, KubeObject node, KubernetesReleaseTable table, string? stale, Unit unit)
+    {
+        var text = node.Json.Get("status").Get("nodeInfo").Str("containerRuntimeVersion");
+        var sep = text?.IndexOf("://", StringComparison.Ordinal) ?? -1;
+        if (text is null || sep <= 0 || KubeVersion.Parse(text[(sep + 3)..]) is not { } v)
+        {
+            return;
+        }
+
+        DateOnly? endOfLife = null;
+        switch (text[..sep])
+        {
+            case "containerd":
+                var branch = $"{v.Major}.{v.Minor}";
+                endOfLife = Runtimes.Value.Containerd.FirstOrDefault(b => b.Branch == branch)?.EndOfLife;
+                break;
+            case "cri-o" when stale is null && v.Major == 1:
+                endOfLife = table.Find(new KubeVersion(1, v.Minor, 0))?.EndOfLife;
+                break;
+        }
+
+        if (endOfLife is { } eol && DataJson.DaysBetween(eol, context.Options.Now) > 0)
+        {
+            unit.Advise($"container runtime {text} is on the {text[..sep]} {v.Major}.{v.Minor} branch, past its end of life ({eol:yyyy-MM-dd}): " +
+                        "update it with the node image", RuntimePath, text, key: "container-runtime");
+        }
+    }
+
+    internal sealed record RuntimeBranch(string Branch, DateOnly EndOfLife);
+
+    internal sealed record RuntimeData(string Source, IReadOnlyList<RuntimeBranch> Containerd);
+
     private static bool IsVirtual(KubeObject node) =>
         (node.Labels.TryGetValue("type", out var t) && t == "virtual-kubelet") ||
         (node.Labels.TryGetValue("eks.amazonaws.com/compute-type", out var ct) && ct == "fargate");
 }
+
+/// <summary>Source-generated serialisation metadata for Data/container-runtimes.json.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, ReadCommentHandling = JsonCommentHandling.Skip)]
+[JsonSerializable(typeof(NodeVersionSkew.RuntimeData))]
+internal sealed partial class RuntimeDataJson : JsonSerializerContext;
