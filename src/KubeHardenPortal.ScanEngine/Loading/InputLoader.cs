@@ -291,6 +291,7 @@ public sealed class InputLoader(LoadLimits? limits = null)
             var reader = new JsonStreamReader(content, state.Strings, _limits.MaxDepth, _limits.StreamingBufferBytes)
             {
                 MaxBytes = gzip ? _limits.MaxDecompressedBytes : _limits.MaxFileBytes,
+                ComputeCrc = gzip,
             };
             if (!reader.TryStart())
             {

@@ -35,6 +35,9 @@ internal sealed class JsonStreamReader(Stream stream, JsonStringTable strings, i
     /// <summary>1-based start line of every item of the root arrays "objects" (snapshot) and "items" (List).</summary>
     public Dictionary<string, List<int>> ItemLines { get; } = new(StringComparer.Ordinal) { ["objects"] = [], ["items"] = [] };
 
+    /// <summary>Whether to keep <see cref="Crc"/> (only gzip input has a trailer to check it against).</summary>
+    public bool ComputeCrc { get; init; }
+
     /// <summary>CRC-32 of every byte read (for the gzip trailer check).</summary>
     public uint Crc { get; private set; }
 
@@ -313,7 +316,11 @@ internal sealed class JsonStreamReader(Stream stream, JsonStringTable strings, i
                 return;
             }
 
-            Crc = InputLoader.Crc32Update(Crc, _buffer.AsSpan(_end, n));
+            if (ComputeCrc)
+            {
+                Crc = InputLoader.Crc32Update(Crc, _buffer.AsSpan(_end, n));
+            }
+
             _end += n;
             _totalBytes += n;
             if (_totalBytes > MaxBytes)

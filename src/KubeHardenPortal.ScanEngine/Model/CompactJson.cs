@@ -466,6 +466,7 @@ public sealed class JsonStringTable
     {
         _items = new string[Math.Max(capacity, 4)];
         _index = new Dictionary<string, int>(Math.Max(capacity, 4), StringComparer.Ordinal);
+        _lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     internal string this[int id]
@@ -478,41 +479,42 @@ public sealed class JsonStringTable
 
     internal int Intern(ReadOnlySpan<char> value)
     {
-        _index ??= Reindex();
-        var lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (lookup.TryGetValue(value, out var id))
-        {
-            return id;
-        }
-
-        return Add(value.ToString());
+        var lookup = Lookup();
+        return lookup.TryGetValue(value, out var id) ? id : Add(value.ToString());
     }
 
     internal int Intern(string value)
     {
-        _index ??= Reindex();
-        return _index.TryGetValue(value, out var id) ? id : Add(value);
+        Lookup();
+        return _index!.TryGetValue(value, out var id) ? id : Add(value);
     }
 
+    /// <summary>Interns UTF-8 text without allocating when the string is already known (the common case).</summary>
     internal int InternUtf8(ReadOnlySpan<byte> utf8)
     {
-        if (utf8.Length <= 256)
+        // UTF-8 never decodes to more UTF-16 units than it has bytes; the scratch buffer is reused (a table is
+        // filled by one thread) so nothing is zeroed or allocated per call.
+        if (utf8.Length > _chars.Length)
         {
-            Span<char> chars = stackalloc char[256];
-            var n = Encoding.UTF8.GetChars(utf8, chars);
-            return Intern(chars[..n]);
+            _chars = new char[Math.Max(utf8.Length, _chars.Length * 2)];
         }
 
-        var rented = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(utf8.Length));
-        try
+        var n = Encoding.UTF8.GetChars(utf8, _chars);
+        return Intern(_chars.AsSpan(0, n));
+    }
+
+    private char[] _chars = new char[256];
+    private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+    private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> Lookup()
+    {
+        if (_index is null)
         {
-            var n = Encoding.UTF8.GetChars(utf8, rented);
-            return Intern(rented.AsSpan(0, n));
+            _index = Reindex();
+            _lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
         }
-        finally
-        {
-            ArrayPool<char>.Shared.Return(rented);
-        }
+
+        return _lookup;
     }
 
     /// <summary>Drops the lookup index once loading is done (it costs about as much as the strings); ids stay valid.</summary>
