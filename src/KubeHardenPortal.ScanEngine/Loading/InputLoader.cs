@@ -110,12 +110,38 @@ public sealed class InputLoader(LoadLimits? limits = null)
         byte[] bytes;
         try
         {
-            bytes = ReadBounded(stream, _limits.MaxFileBytes, out var over);
+            // `kubectl get … -o json | kubeharden scan -`: a JSON object is parsed while it arrives; anything else
+            // (YAML, gzip, an array) is read whole, starting with the bytes already taken from the pipe.
+            var reader = new JsonStreamReader(stream, state.Strings, _limits.MaxDepth, _limits.StreamingBufferBytes) { MaxBytes = _limits.MaxFileBytes };
+            if (reader.TryStart() && !(reader.AtEnd && reader.TotalBytes < _limits.StreamingThresholdBytes))
+            {
+                try
+                {
+                    AddStreamed(name, reader.Read(CancellationToken.None), reader, state);
+                }
+                catch (JsonStreamReader.StreamJsonException ex)
+                {
+                    state.Errors.Add(new InputError(name, (int?)Math.Min(ex.Line ?? 1, int.MaxValue), ex.Binary ? ex.Message : "invalid JSON: " + ex.Message));
+                }
+
+                return Finish(state, 1);
+            }
+
+            var head = reader.TakeBuffered();
+            var over = false;
+            var rest = reader.AtEnd ? [] : ReadBounded(stream, _limits.MaxFileBytes - head.Length, out over);
             if (over)
             {
                 state.Errors.Add(new InputError(name, null, $"input is over the {Mb(_limits.MaxFileBytes)} limit; not read"));
                 return Finish(state, 1);
             }
+
+            bytes = rest.Length == 0 ? head : [.. head, .. rest];
+        }
+        catch (JsonStreamReader.LimitExceededException)
+        {
+            state.Errors.Add(new InputError(name, null, $"input is over the {Mb(_limits.MaxFileBytes)} limit; not read"));
+            return Finish(state, 1);
         }
         catch (IOException ex)
         {
@@ -319,15 +345,7 @@ public sealed class InputLoader(LoadLimits? limits = null)
                 return false; // truncated, or several gzip members: the whole-file path tells which
             }
 
-            if (IsSnapshot(root))
-            {
-                LoadSnapshot(path, root, 1, reader.ItemLines["objects"], state);
-            }
-            else
-            {
-                AddDocument(path, root, 1, IsList(root) ? reader.ItemLines["items"] : [], state);
-            }
-
+            AddStreamed(path, root, reader, state);
             return true;
         }
         catch (JsonStreamReader.LimitExceededException)
@@ -345,6 +363,18 @@ public sealed class InputLoader(LoadLimits? limits = null)
         {
             state.Errors.Add(new InputError(path, null, "cannot read file: " + ex.Message));
             return true;
+        }
+    }
+
+    private static void AddStreamed(string path, CompactJson root, JsonStreamReader reader, State state)
+    {
+        if (IsSnapshot(root))
+        {
+            LoadSnapshot(path, root, 1, reader.ItemLines["objects"], state);
+        }
+        else
+        {
+            AddDocument(path, root, 1, IsList(root) ? reader.ItemLines["items"] : [], state);
         }
     }
 

@@ -49,15 +49,22 @@ internal sealed class JsonStreamReader(Stream stream, JsonStringTable strings, i
     {
         Fill();
         var span = _buffer.AsSpan(_start, _end - _start);
-        if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        if (span.StartsWith(Bom))
         {
-            _start += 3;
             span = span[3..];
         }
 
         var first = span.IndexOfAnyExcept((ReadOnlySpan<byte>)[(byte)' ', (byte)'\t', (byte)'\r', (byte)'\n']);
         return first >= 0 && span[first] == (byte)'{';
     }
+
+    private static ReadOnlySpan<byte> Bom => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>The bytes read so far and not consumed (after a false <see cref="TryStart"/>: the start of the input).</summary>
+    public byte[] TakeBuffered() => _buffer.AsSpan(_start, _end - _start).ToArray();
+
+    /// <summary>True when the stream has been read to its end.</summary>
+    public bool AtEnd => _eof;
 
     /// <summary>Bytes consumed from the stream so far.</summary>
     public long TotalBytes => _totalBytes;
@@ -70,6 +77,11 @@ internal sealed class JsonStreamReader(Stream stream, JsonStringTable strings, i
         var phase = Phase.Start;
         string? property = null;
         List<CompactJson>? items = null;
+        if (_totalBytes == _end && _buffer.AsSpan(_start, _end - _start).StartsWith(Bom))
+        {
+            _start += 3;
+        }
+
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -192,4 +192,63 @@ public sealed class StreamingLoadTests : IDisposable
         s.NoErrors();
         Assert.Equal(big, s.Object("big").Json.Get("data").Str("k"));
     }
+
+    /// <summary>A pipe: not seekable, and hands out a few bytes per read.</summary>
+    private sealed class Pipe(byte[] data) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = Math.Min(Math.Min(count, 7), data.Length - _position);
+            Array.Copy(data, _position, buffer, offset, n);
+            _position += n;
+            return n;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Theory(DisplayName = "Standard input: a JSON snapshot streams, and YAML, gzip and BOM input still load from the pipe")]
+    [InlineData("json")]
+    [InlineData("bom")]
+    [InlineData("yaml")]
+    [InlineData("gzip")]
+    public void Stdin_LoadsEveryFormat(string format)
+    {
+        var json = Encoding.UTF8.GetBytes(Snapshot(pretty: true));
+        byte[] data = format switch
+        {
+            "json" => json,
+            "bom" => [0xEF, 0xBB, 0xBF, .. json],
+            "yaml" => Encoding.UTF8.GetBytes(string.Join("---\n", Enumerable.Range(0, 30).Select(i => $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n"))),
+            _ => File.ReadAllBytes(_dir.WriteGzip("s.gz", json)),
+        };
+        var streamed = new InputLoader(Streaming).LoadStream("<stdin>", new Pipe(data));
+        streamed.NoErrors();
+        var whole = new InputLoader(Whole).LoadText("<stdin>", format == "gzip" ? Encoding.UTF8.GetString(json) : Encoding.UTF8.GetString(data).TrimStart('\uFEFF'));
+        Assert.Equal(whole.Snapshot.Objects.Select(o => (o.Ref, o.Source?.Line)), streamed.Snapshot.Objects.Select(o => (o.Ref, o.Source?.Line)));
+        Assert.Equal(format == "yaml" ? 30 : 12, streamed.Snapshot.Objects.Count);
+    }
+
+    [Fact(DisplayName = "Standard input: a streamed JSON error names the line; an over-limit pipe is refused")]
+    public void Stdin_ErrorsAndLimit()
+    {
+        var broken = new InputLoader(Streaming).LoadStream("<stdin>", new Pipe(Encoding.UTF8.GetBytes("{\n\"kind\": \"List\",\n\"items\": [\n{\"a\": }\n]}")));
+        Assert.Equal(4, broken.SingleError().Line);
+        Assert.StartsWith("invalid JSON", broken.SingleError().Message, StringComparison.Ordinal);
+
+        var big = Encoding.UTF8.GetBytes(Snapshot(pretty: false, objects: 500));
+        var limited = new InputLoader(Streaming with { MaxFileBytes = 10_000 }).LoadStream("<stdin>", new Pipe(big));
+        Assert.Contains("over the", limited.SingleError().Message, StringComparison.Ordinal);
+    }
 }
