@@ -305,36 +305,40 @@ public static class Fingerprints
 
     public static string Compute(string clusterId, string checkId, ResourceRef resource, string? container, string? subKey)
     {
-        // The same bytes as UTF-8 of string.Join('\u001f', parts), hashed incrementally: one finding, one allocation.
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> separator = [0x1f];
-        var first = true;
-        foreach (var part in (ReadOnlySpan<string?>)[Version, clusterId, checkId, resource.Kind, resource.Namespace, resource.Name, container, subKey])
+        // The UTF-8 of string.Join('\u001f', parts), encoded into one buffer and hashed in one call: no intermediate
+        // strings, and no per-finding hash object (creating an incremental SHA-256 context costs more than hashing).
+        ReadOnlySpan<string?> parts = [Version, clusterId, checkId, resource.Kind, resource.Namespace, resource.Name, container, subKey];
+        var max = parts.Length;
+        foreach (var part in parts)
         {
-            if (!first)
+            max += Encoding.UTF8.GetMaxByteCount(part?.Length ?? 0);
+        }
+
+        byte[]? rented = null;
+        var buffer = max <= 1024 ? stackalloc byte[1024] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            var n = 0;
+            for (var i = 0; i < parts.Length; i++)
             {
-                sha.AppendData(separator);
+                if (i > 0)
+                {
+                    buffer[n++] = 0x1f;
+                }
+
+                n += Encoding.UTF8.GetBytes(parts[i] ?? "", buffer[n..]);
             }
 
-            first = false;
-            AppendUtf8(sha, part ?? "");
+            Span<byte> hash = stackalloc byte[32];
+            SHA256.HashData(buffer[..n], hash);
+            return Convert.ToHexStringLower(hash[..16]);
         }
-
-        Span<byte> hash = stackalloc byte[32];
-        sha.GetHashAndReset(hash);
-        return Convert.ToHexStringLower(hash[..16]);
-    }
-
-    private static void AppendUtf8(IncrementalHash sha, string text)
-    {
-        Span<byte> small = stackalloc byte[512];
-        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
-        if (max <= small.Length)
+        finally
         {
-            sha.AppendData(small[..Encoding.UTF8.GetBytes(text, small)]);
-            return;
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
         }
-
-        sha.AppendData(Encoding.UTF8.GetBytes(text));
     }
 }

@@ -123,7 +123,15 @@ public sealed partial class CredentialScanner
 
         foreach (var (name, marker, pattern) in ValuePatterns)
         {
-            if (!value.Contains(marker, StringComparison.Ordinal))
+            var at = value.IndexOf(marker, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                continue;
+            }
+
+            // A URL carries a password only as user:password@host: without an '@' after "://" the (costly,
+            // backtracking) URL pattern cannot match; most configuration values hold plain URLs.
+            if (marker == "://" && value.IndexOf('@', at) < 0)
             {
                 continue;
             }
