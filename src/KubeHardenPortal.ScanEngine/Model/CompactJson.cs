@@ -650,8 +650,38 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
     {
         var count = 0;
         Value(ref reader, ref _itemScratch, ref count, depth: 0, rootOfObject: true, inMetadata: false, links: null);
-        var doc = new CompactJsonDocument(_itemScratch.AsSpan(0, count).ToArray(), strings, null);
-        return new CompactJson(doc, 0);
+        return Place(_itemScratch.AsSpan(0, count));
+    }
+
+    // Items (snapshot objects, List items) share large node arrays ("slabs") instead of one array and one document
+    // object each: 50,000 objects are then a handful of large arrays the GC neither scans (nodes hold no references)
+    // nor moves, instead of 100,000 small objects it must mark and compact.
+    private const int MaxSlabNodes = 1 << 20;
+    private CompactJsonDocument? _slab;
+    private int _slabUsed;
+
+    private CompactJson Place(ReadOnlySpan<CompactJsonDocument.Node> nodes)
+    {
+        if (_slab is null || _slabUsed + nodes.Length > _slab.Nodes.Length)
+        {
+            // Grow from small (a manifest with two List items needs no megabytes) to 8 MiB slabs.
+            var size = Math.Max(nodes.Length, _slab is null ? 256 : Math.Min(MaxSlabNodes, _slab.Nodes.Length * 2));
+            _slab = new CompactJsonDocument(new CompactJsonDocument.Node[size], strings, null);
+            _slabUsed = 0;
+        }
+
+        // Relocate: container nodes hold the (exclusive) end of their subtree as an index into the array.
+        var offset = _slabUsed;
+        var target = _slab.Nodes.AsSpan(offset, nodes.Length);
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            var n = nodes[i];
+            var kind = n.Head & CompactJsonDocument.KindMask;
+            target[i] = kind is (int)JsonValueKind.Object or (int)JsonValueKind.Array ? new CompactJsonDocument.Node(n.Head, n.Value + offset) : n;
+        }
+
+        _slabUsed += nodes.Length;
+        return new CompactJson(_slab, offset);
     }
 
     private static int Append(ref CompactJsonDocument.Node[] nodes, ref int count, int head, int value)
