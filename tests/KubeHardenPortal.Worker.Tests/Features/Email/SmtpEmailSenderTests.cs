@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Text;
+using KubeHardenPortal.Testing;
+using KubeHardenPortal.Worker.Features.Email;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace KubeHardenPortal.Worker.Tests.Features.Email;
+
+/// <summary>The MailKit sender against a real SMTP conversation on a loopback socket (no TLS: Security=None).</summary>
+public sealed class SmtpEmailSenderTests
+{
+    [Fact]
+    public async Task Send_DeliversRecipientSubjectAndLink_ToTheSmtpServer()
+    {
+        await using var smtp = new FakeSmtpServer();
+        var sender = Sender(smtp.Port, new ListLogger<SmtpEmailSender>());
+        var link = "https://portal.example/Account/ConfirmEmail?code=" + Guid.NewGuid().ToString("N");
+
+        await sender.SendAsync(new EmailMessage("ada@example.org", "Confirm your e-mail address",
+            $"Hello Ada,\n\nopen this link:\n\n{link}\n", link), CancellationToken.None);
+
+        var mail = Assert.Single(smtp.Messages);
+        Assert.Equal("no-reply@portal.example", mail.MailFrom);
+        Assert.Equal(["ada@example.org"], mail.Recipients);
+        var parsed = await MimeMessage.LoadAsync(new MemoryStream(Encoding.UTF8.GetBytes(mail.Data)));
+        Assert.Equal("Confirm your e-mail address", parsed.Subject);
+        Assert.Equal("ada@example.org", Assert.Single(parsed.To.Mailboxes).Address);
+        Assert.Contains(link, parsed.TextBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_ToAnUnreachableServer_ThrowsForARetry_AndLogsTheRelayButNotTheBodyOrLink()
+    {
+        var log = new ListLogger<SmtpEmailSender>();
+        var port = FakeSmtpServer.UnusedPort();
+        var sender = Sender(port, log);
+        var token = Guid.NewGuid().ToString("N");
+        var link = "https://portal.example/Account/ResetPassword?code=" + token;
+
+        // Thrown, so Hangfire's automatic retry tries again later instead of recording a success.
+        await Assert.ThrowsAnyAsync<Exception>(() => sender.SendAsync(
+            new EmailMessage("ada@example.org", "Reset your password", $"Secret body {link}", link), CancellationToken.None));
+
+        var error = Assert.Single(log.Entries, e => e.Level == LogLevel.Error);
+        Assert.Contains($"127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
+        Assert.All(log.Entries, e =>
+        {
+            Assert.DoesNotContain(token, e.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Secret body", e.Message, StringComparison.Ordinal);
+        });
+    }
+
+    private static SmtpEmailSender Sender(int port, ILogger<SmtpEmailSender> logger) =>
+        new(Options.Create(new EmailOptions
+        {
+            Mode = EmailMode.Smtp,
+            From = "no-reply@portal.example",
+            Smtp = new SmtpOptions { Host = "127.0.0.1", Port = port, Security = SmtpSecurity.None, Timeout = TimeSpan.FromSeconds(5) },
+        }), logger);
+}
+
+/// <summary>Keeps formatted log lines (with exceptions) so tests can check what an operator would read.</summary>
+public sealed class ListLogger<T> : ILogger<T>
+{
+    public ConcurrentQueue<(LogLevel Level, string Message)> Entries { get; } = new();
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        Entries.Enqueue((logLevel, formatter(state, exception) + (exception is null ? "" : "\n" + exception)));
+}
