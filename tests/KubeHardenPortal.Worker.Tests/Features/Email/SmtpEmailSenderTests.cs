@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using KubeHardenPortal.Testing;
 using KubeHardenPortal.Worker.Features.Email;
@@ -59,17 +58,4 @@ public sealed class SmtpEmailSenderTests
             From = "no-reply@portal.example",
             Smtp = new SmtpOptions { Host = "127.0.0.1", Port = port, Security = SmtpSecurity.None, Timeout = TimeSpan.FromSeconds(5) },
         }), logger);
-}
-
-/// <summary>Keeps formatted log lines (with exceptions) so tests can check what an operator would read.</summary>
-public sealed class ListLogger<T> : ILogger<T>
-{
-    public ConcurrentQueue<(LogLevel Level, string Message)> Entries { get; } = new();
-
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => true;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        Entries.Enqueue((logLevel, formatter(state, exception) + (exception is null ? "" : "\n" + exception)));
 }
