@@ -1,6 +1,9 @@
+using System.Net;
 using System.Text;
+using System.Text.RegularExpressions;
 using KubeHardenPortal.Testing;
 using KubeHardenPortal.Web.Security;
+using KubeHardenPortal.Web.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -83,4 +86,33 @@ public sealed class SmtpDispatcherTests
     {
         public EmailOptions Value { get; set; } = value;
     }
+}
+
+/// <summary>The running Web host with Email:SmtpHost set: a password reset reaches the SMTP server and its link works.</summary>
+[Collection(PortalCollection.Name)]
+public sealed partial class SmtpHostDeliveryTests(PortalFixture f)
+{
+    [Fact]
+    public async Task ForgotPassword_MailsTheResetLinkThroughSmtp_AndTheLinkOpensTheResetForm()
+    {
+        var portal = await f.SsoAsync();
+        var user = await TestUsers.CreateAsync(f.Web);
+        var client = portal.Web.Browserless();
+        var forgot = await Forms.SubmitAsync(client, "/Account/ForgotPassword", "forgot-password",
+            new Dictionary<string, string> { ["Input.Email"] = user.Email! });
+        Assert.Contains("Account/ForgotPasswordConfirmation", Forms.Location(forgot), StringComparison.Ordinal);
+
+        var mail = await portal.Smtp.WaitForMessageAsync(m => m.Recipients.Contains(user.Email!), TimeSpan.FromSeconds(10));
+        var parsed = await MimeMessage.LoadAsync(new MemoryStream(Encoding.UTF8.GetBytes(mail.Data)));
+        Assert.Equal("Reset your KubeHarden Portal password", parsed.Subject);
+        var link = WebUtility.HtmlDecode(Href().Match(parsed.HtmlBody ?? "").Groups[1].Value);
+        Assert.Contains("/Account/ResetPassword?code=", link, StringComparison.Ordinal);
+
+        var page = await client.GetAsync(new Uri(link).PathAndQuery);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("name=\"Input.Password\"", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex("href=\"([^\"]+)\"")]
+    private static partial Regex Href();
 }
