@@ -45,6 +45,7 @@ public sealed class FakeOpenIdProvider : IAsyncDisposable
     private readonly ConcurrentDictionary<string, PendingCode> _codes = new();
     private readonly ConcurrentDictionary<string, NextSignIn> _accessTokens = new();
     private WebApplication _app = null!;
+    private int _issued;
 
     private FakeOpenIdProvider()
     {
@@ -58,8 +59,6 @@ public sealed class FakeOpenIdProvider : IAsyncDisposable
     public ConcurrentQueue<string> ProtocolErrors { get; } = new();
 
     public int IdTokensIssued => _issued;
-
-    private int _issued;
 
     public static async Task<FakeOpenIdProvider> StartAsync()
     {

@@ -17,7 +17,7 @@ public sealed class PortalFixture : IAsyncLifetime
     /// <summary>The web app on an in-memory test server, in Development (links shown, no HSTS).</summary>
     public PortalWebFactory Web { get; private set; } = null!;
 
-    /// <summary>A second host with single sign-on against a fake OpenID provider, started on first use (tests in the collection run one at a time).</summary>
+    /// <summary>A second host wired to a fake OpenID provider and a fake SMTP relay, started on first use (tests in the collection run one at a time).</summary>
     public async Task<SsoPortal> SsoAsync() => _sso ??= await SsoPortal.StartAsync(Db.AppConnectionString);
 
     public async Task InitializeAsync()
