@@ -98,10 +98,17 @@ public sealed class CapturingEmailSender : IEmailSender
 {
     public ConcurrentQueue<EmailMessage> Sent { get; } = new();
 
-    public Task SendAsync(EmailMessage message, CancellationToken cancellationToken)
+    /// <summary>When set, messages also go through this sender (e.g. the real SMTP one); a failure fails the job.</summary>
+    public IEmailSender? Relay { get; set; }
+
+    public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken)
     {
+        if (Relay is { } relay)
+        {
+            await relay.SendAsync(message, cancellationToken);
+        }
+
         Sent.Enqueue(message);
-        return Task.CompletedTask;
     }
 }
 

@@ -160,10 +160,12 @@ internal sealed partial class SmtpDispatcher(SmtpOutbox queue, IOptions<EmailOpt
                 await SendAsync(m, stoppingToken);
                 LogSent(logger, m.Kind);
             }
-            catch (Exception ex) when (ex is SmtpException or IOException or InvalidOperationException or OperationCanceledException
-                                           && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                LogFailed(logger, m.Kind, ex.GetType().Name);
+                // Any failure (relay down, an address MailAddress rejects) drops this message only: an exception escaping
+                // ExecuteAsync would stop the whole web host. Log the relay and the cause, never the body or link.
+                var o = options.Value;
+                LogFailed(logger, m.Kind, o.SmtpHost, o.SmtpPort, ex.GetType().Name, ex.GetBaseException().Message);
             }
         }
     }
@@ -192,6 +194,6 @@ internal sealed partial class SmtpDispatcher(SmtpOutbox queue, IOptions<EmailOpt
     [LoggerMessage(LogLevel.Information, "Email ({Kind}) sent")]
     private static partial void LogSent(ILogger logger, string kind);
 
-    [LoggerMessage(LogLevel.Error, "Email ({Kind}) not sent: {Error}")]
-    private static partial void LogFailed(ILogger logger, string kind, string error);
+    [LoggerMessage(LogLevel.Error, "Email ({Kind}) not sent through SMTP server {Host}:{Port}: {ErrorType}: {Error}")]
+    private static partial void LogFailed(ILogger logger, string kind, string? host, int port, string errorType, string error);
 }

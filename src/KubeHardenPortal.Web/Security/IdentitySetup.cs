@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Identity;
 
 namespace KubeHardenPortal.Web.Security;
@@ -51,6 +52,17 @@ internal static class IdentitySetup
                 {
                     o.Scope.Add(scope);
                 }
+
+                // A refused response (bad signature, audience or expiry, denied consent, lost correlation cookie) would
+                // otherwise surface as an unhandled exception (HTTP 500). The handler has already logged the cause;
+                // the user gets the sign-on page's generic message, with no session.
+                o.Events.OnRemoteFailure = context =>
+                {
+                    context.Response.Redirect(UriHelper.BuildRelative(context.Request.PathBase, "/Account/ExternalLogin",
+                        QueryString.Create("RemoteError", "sso_failed")));
+                    context.HandleResponse();
+                    return Task.CompletedTask;
+                };
             });
         }
 

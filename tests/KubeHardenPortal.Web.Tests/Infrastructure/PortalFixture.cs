@@ -8,6 +8,7 @@ namespace KubeHardenPortal.Web.Tests.Infrastructure;
 public sealed class PortalFixture : IAsyncLifetime
 {
     private PostgresServer? _server;
+    private SsoPortal? _sso;
 
     public PostgresServer Server => _server ?? throw new InvalidOperationException("not started");
 
@@ -15,6 +16,9 @@ public sealed class PortalFixture : IAsyncLifetime
 
     /// <summary>The web app on an in-memory test server, in Development (links shown, no HSTS).</summary>
     public PortalWebFactory Web { get; private set; } = null!;
+
+    /// <summary>A second host wired to a fake OpenID provider and a fake SMTP relay, started on first use (tests in the collection run one at a time).</summary>
+    public async Task<SsoPortal> SsoAsync() => _sso ??= await SsoPortal.StartAsync(Db.AppConnectionString);
 
     public async Task InitializeAsync()
     {
@@ -32,6 +36,11 @@ public sealed class PortalFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_sso is not null)
+        {
+            await _sso.DisposeAsync();
+        }
+
         await Web.DisposeAsync();
         await Db.DisposeAsync();
         if (_server is not null)

@@ -44,6 +44,14 @@ public partial class ExternalLogin
         var result = await SignInManager.ExternalLoginSignInAsync(info.LoginProvider, info.ProviderKey, isPersistent: false, bypassTwoFactor: false);
         if (result.Succeeded)
         {
+            // Returning SSO users are audited like password sign-ins (only the first, provisioning sign-in was).
+            var existing = await Users.FindByLoginAsync(info.LoginProvider, info.ProviderKey);
+            if (existing is not null)
+            {
+                await Audit.RecordAccountEventAsync(existing, "auth.signin", "Single sign-on", HttpContext.Connection.RemoteIpAddress?.ToString(),
+                    HttpContext.RequestAborted);
+            }
+
             Redirect.RedirectTo(ReturnUrl);
             return;
         }

@@ -16,7 +16,7 @@ public interface IEmailSender
 }
 
 /// <summary>SMTP through MailKit (System.Net.Mail.SmtpClient is not recommended for new code).</summary>
-internal sealed class SmtpEmailSender(IOptions<EmailOptions> options) : IEmailSender
+internal sealed partial class SmtpEmailSender(IOptions<EmailOptions> options, ILogger<SmtpEmailSender> logger) : IEmailSender
 {
     public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken)
     {
@@ -27,22 +27,36 @@ internal sealed class SmtpEmailSender(IOptions<EmailOptions> options) : IEmailSe
         mime.Subject = message.Subject;
         mime.Body = new TextPart("plain") { Text = message.TextBody };
 
-        using var client = new SmtpClient { Timeout = (int)o.Smtp.Timeout.TotalMilliseconds };
-        var security = o.Smtp.Security switch
+        var host = o.Smtp.Host ?? throw new InvalidOperationException("Email:Smtp:Host is not configured");
+        try
         {
-            SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
-            SmtpSecurity.None => SecureSocketOptions.None,
-            _ => SecureSocketOptions.StartTls,
-        };
-        await client.ConnectAsync(o.Smtp.Host ?? throw new InvalidOperationException("Email:Smtp:Host is not configured"), o.Smtp.Port, security, cancellationToken);
-        if (!string.IsNullOrEmpty(o.Smtp.Username))
-        {
-            await client.AuthenticateAsync(o.Smtp.Username, o.Smtp.Password ?? "", cancellationToken);
-        }
+            using var client = new SmtpClient { Timeout = (int)o.Smtp.Timeout.TotalMilliseconds };
+            var security = o.Smtp.Security switch
+            {
+                SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+                SmtpSecurity.None => SecureSocketOptions.None,
+                _ => SecureSocketOptions.StartTls,
+            };
+            await client.ConnectAsync(host, o.Smtp.Port, security, cancellationToken);
+            if (!string.IsNullOrEmpty(o.Smtp.Username))
+            {
+                await client.AuthenticateAsync(o.Smtp.Username, o.Smtp.Password ?? "", cancellationToken);
+            }
 
-        await client.SendAsync(mime, cancellationToken);
-        await client.DisconnectAsync(quit: true, cancellationToken);
+            await client.SendAsync(mime, cancellationToken);
+            await client.DisconnectAsync(quit: true, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or MailKit.ProtocolException
+                                       or MailKit.CommandException or AuthenticationException or SslHandshakeException or TimeoutException)
+        {
+            // Name the relay and the failure, never the body or link (a one-time credential); rethrow so Hangfire retries.
+            LogFailed(logger, host, o.Smtp.Port, ex.GetType().Name, ex.Message);
+            throw;
+        }
     }
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Email not sent: SMTP server {Host}:{Port} failed with {ErrorType}: {Error}")]
+    private static partial void LogFailed(ILogger logger, string host, int port, string errorType, string error);
 }
 
 /// <summary>
