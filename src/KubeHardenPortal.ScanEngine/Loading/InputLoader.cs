@@ -557,30 +557,7 @@ public sealed class InputLoader(LoadLimits? limits = null)
         return size < output.Length && Crc32(output.AsSpan(output.Length - (int)size)) == crc;
     }
 
-    private static readonly uint[] CrcTable = Enumerable.Range(0, 256).Select(n =>
-    {
-        var c = (uint)n;
-        for (var k = 0; k < 8; k++)
-        {
-            c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        }
-
-        return c;
-    }).ToArray();
-
-    private static uint Crc32(ReadOnlySpan<byte> data) => Crc32Update(0, data);
-
-    /// <summary>Continues a CRC-32 (start from 0) over more data, so a stream can be checked as it is read.</summary>
-    internal static uint Crc32Update(uint crc, ReadOnlySpan<byte> data)
-    {
-        var c = crc ^ 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            c = CrcTable[(c ^ b) & 0xFF] ^ (c >> 8);
-        }
-
-        return c ^ 0xFFFFFFFFu;
-    }
+    private static uint Crc32(ReadOnlySpan<byte> data) => System.IO.Hashing.Crc32.HashToUInt32(data);
 
     private static bool IsJsonName(string path) =>
         path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase);

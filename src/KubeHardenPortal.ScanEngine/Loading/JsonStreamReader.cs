@@ -39,7 +39,9 @@ internal sealed class JsonStreamReader(Stream stream, JsonStringTable strings, i
     public bool ComputeCrc { get; init; }
 
     /// <summary>CRC-32 of every byte read (for the gzip trailer check).</summary>
-    public uint Crc { get; private set; }
+    public uint Crc => _crc.GetCurrentHashAsUInt32();
+
+    private readonly System.IO.Hashing.Crc32 _crc = new();
 
     /// <summary>
     /// Fills the first buffer and skips a UTF-8 byte-order mark; false unless the content starts with '{' (anything
@@ -330,7 +332,7 @@ internal sealed class JsonStreamReader(Stream stream, JsonStringTable strings, i
 
             if (ComputeCrc)
             {
-                Crc = InputLoader.Crc32Update(Crc, _buffer.AsSpan(_end, n));
+                _crc.Append(_buffer.AsSpan(_end, n));
             }
 
             _end += n;
