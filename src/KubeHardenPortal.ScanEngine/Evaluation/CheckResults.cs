@@ -263,9 +263,29 @@ public sealed class CheckResults
     /// <summary>Prefix of every advisory sub-key (part of the fingerprint contract, docs/json-report.md).</summary>
     public const string AdvisoryKeyPrefix = "advisory:";
 
+    // Findings are kept for the whole report: paths, sub-keys and observed values repeat across workloads
+    // ("spec.template.spec.containers[0].securityContext…"), so one instance of each is kept per check.
+    private readonly Dictionary<string, string> _texts = new(StringComparer.Ordinal);
+
+    private string? Shared(string? text)
+    {
+        if (text is null || text.Length > 256)
+        {
+            return text;
+        }
+
+        if (_texts.TryGetValue(text, out var known))
+        {
+            return known;
+        }
+
+        _texts[text] = text;
+        return text;
+    }
+
     private Finding MakeFinding(Unit u, Violation v)
     {
-        var key = SubKey(v.Key, v.Path, v.Container);
+        var key = Shared(SubKey(v.Key, v.Path, v.Container));
 
         return new Finding(
             Definition.Id,
@@ -275,7 +295,7 @@ public sealed class CheckResults
             v.Container?.Info,
             v.Message,
             // An observed value without a field path (e.g. a namespace that lacks a policy) is evidence about the object itself.
-            v.Path is null && v.Observed is null ? null : new Evidence(v.Path ?? "", v.Observed),
+            v.Path is null && v.Observed is null ? null : new Evidence(Shared(v.Path) ?? "", Shared(v.Observed)),
             u.Source,
             Fingerprints.Compute(_context.Options.ClusterId, Definition.Id, u.Resource, v.Container?.Name, key),
             key);
@@ -287,7 +307,7 @@ public sealed class CheckResults
         status,
         u.Resource,
         null,
-        u.Reason ?? "",
+        Shared(u.Reason) ?? "",
         null,
         u.Source,
         Fingerprints.Compute(_context.Options.ClusterId, Definition.Id, u.Resource, null, null),

@@ -6,7 +6,8 @@ namespace KubeHardenPortal.ScanEngine.Evaluation;
 /// <summary>One container of a pod spec, with its type and the JSON path from the object root.</summary>
 public sealed record ContainerRef(string Name, ContainerType Type, int Index, CompactJson Json, string Path)
 {
-    public ContainerInfo Info => new(Name, Type);
+    /// <summary>Built once: every finding on this container shares it (derived from the positional members, so equality is unchanged).</summary>
+    public ContainerInfo Info { get; } = new(Name, Type);
 
     /// <summary>The container's securityContext (may be Undefined).</summary>
     public CompactJson SecurityContext => Json.Get("securityContext");
