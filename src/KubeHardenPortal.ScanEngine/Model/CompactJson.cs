@@ -285,26 +285,26 @@ public readonly struct CompactJson : IEquatable<CompactJson>
         return Parse(buffer.WrittenSpan, strings, maxDepth: 4096);
     }
 
-    public struct ArrayEnumerator : IEnumerable<CompactJson>, IEnumerator<CompactJson>
+    /// <summary>Walks the children of one container node (array items, or object members with their names).</summary>
+    private struct ChildCursor
     {
         private readonly CompactJsonDocument? _doc;
-        private readonly int _end;
         private readonly int _first;
-        private int _current;
+        private readonly int _end;
         private int _next;
 
-        internal ArrayEnumerator(CompactJsonDocument doc, int index)
+        public ChildCursor(CompactJsonDocument doc, int index)
         {
             _doc = doc;
             _first = index + 1;
             _end = doc.Nodes[index].Value;
-            _current = -1;
             _next = _first;
+            Current = -1;
         }
 
-        public readonly CompactJson Current => _current < 0 ? default : _doc!.At(_current);
+        public readonly CompactJsonDocument? Doc => _doc;
 
-        readonly object IEnumerator.Current => Current;
+        public int Current { get; private set; }
 
         public bool MoveNext()
         {
@@ -313,16 +313,31 @@ public readonly struct CompactJson : IEquatable<CompactJson>
                 return false;
             }
 
-            _current = _next;
-            _next = _doc.Next(_current);
+            Current = _next;
+            _next = _doc.Next(Current);
             return true;
         }
 
         public void Reset()
         {
-            _current = -1;
+            Current = -1;
             _next = _first;
         }
+    }
+
+    public struct ArrayEnumerator : IEnumerable<CompactJson>, IEnumerator<CompactJson>
+    {
+        private ChildCursor _cursor;
+
+        internal ArrayEnumerator(CompactJsonDocument doc, int index) => _cursor = new ChildCursor(doc, index);
+
+        public readonly CompactJson Current => _cursor.Current < 0 ? default : _cursor.Doc!.At(_cursor.Current);
+
+        readonly object IEnumerator.Current => Current;
+
+        public bool MoveNext() => _cursor.MoveNext();
+
+        public void Reset() => _cursor.Reset();
 
         public readonly void Dispose()
         {
@@ -342,43 +357,19 @@ public readonly struct CompactJson : IEquatable<CompactJson>
 
     public struct ObjectEnumerator : IEnumerable<CompactProperty>, IEnumerator<CompactProperty>
     {
-        private readonly CompactJsonDocument? _doc;
-        private readonly int _end;
-        private readonly int _first;
-        private int _current;
-        private int _next;
+        private ChildCursor _cursor;
 
-        internal ObjectEnumerator(CompactJsonDocument doc, int index)
-        {
-            _doc = doc;
-            _first = index + 1;
-            _end = doc.Nodes[index].Value;
-            _current = -1;
-            _next = _first;
-        }
+        internal ObjectEnumerator(CompactJsonDocument doc, int index) => _cursor = new ChildCursor(doc, index);
 
-        public readonly CompactProperty Current =>
-            _current < 0 ? default : new CompactProperty(_doc!.Strings[CompactJsonDocument.KeyOf(_doc.Nodes[_current])], _doc.At(_current));
+        public readonly CompactProperty Current => _cursor.Current < 0
+            ? default
+            : new CompactProperty(_cursor.Doc!.Strings[CompactJsonDocument.KeyOf(_cursor.Doc.Nodes[_cursor.Current])], _cursor.Doc.At(_cursor.Current));
 
         readonly object IEnumerator.Current => Current;
 
-        public bool MoveNext()
-        {
-            if (_doc is null || _next >= _end)
-            {
-                return false;
-            }
+        public bool MoveNext() => _cursor.MoveNext();
 
-            _current = _next;
-            _next = _doc.Next(_current);
-            return true;
-        }
-
-        public void Reset()
-        {
-            _current = -1;
-            _next = _first;
-        }
+        public void Reset() => _cursor.Reset();
 
         public readonly void Dispose()
         {
@@ -554,9 +545,6 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
     private CompactJsonDocument.Node[] _scratch = new CompactJsonDocument.Node[64];
     private CompactJsonDocument.Node[] _itemScratch = new CompactJsonDocument.Node[64];
 
-    /// <summary>Byte offsets of detached items, in order (for line numbers).</summary>
-    public List<long> ItemOffsets { get; } = [];
-
     public CompactJson Build(ref Utf8JsonReader reader)
     {
         var links = splitTopLevelArrays ? new List<CompactJson>() : null;
@@ -564,14 +552,6 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
         Value(ref reader, ref _scratch, ref count, depth: 0, rootOfObject: true, inMetadata: false, links);
         var doc = new CompactJsonDocument(_scratch.AsSpan(0, count).ToArray(), strings, links?.ToArray());
         return new CompactJson(doc, 0);
-    }
-
-    /// <summary>Builds one complete JSON value held in <paramref name="utf8"/> as a document of its own.</summary>
-    public CompactJson BuildValue(ReadOnlySpan<byte> utf8, int maxDepth)
-    {
-        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = Math.Max(maxDepth, 1) });
-        reader.Read();
-        return BuildItem(ref reader);
     }
 
     /// <summary>
@@ -706,7 +686,7 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
                 var members = 0;
                 var duplicates = false;
                 var first = at + 1;
-                _keySetOwner = -1;
+                HashSet<int>? keys = null;
                 while (Read(ref reader) && reader.TokenType != JsonTokenType.EndObject)
                 {
                     var key = CheckedKey(InternString(ref reader));
@@ -719,7 +699,7 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
                         continue;
                     }
 
-                    if (!duplicates && members > 0 && HasKey(nodes, first, count, key, members))
+                    if (!duplicates && members > 0 && HasKey(nodes, first, count, key, members, ref keys))
                     {
                         duplicates = true;
                     }
@@ -780,7 +760,6 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
         var at = Append(ref nodes, ref count, (int)JsonValueKind.Array | keyBits, 0);
         while (Read(ref reader) && reader.TokenType != JsonTokenType.EndArray)
         {
-            ItemOffsets.Add(reader.TokenStartIndex);
             if (reader.TokenType == JsonTokenType.StartObject)
             {
                 links.Add(BuildItem(ref reader));
@@ -800,23 +779,22 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
         id <= CompactJsonDocument.MaxKeyId ? id : throw new JsonException("more than 268 million distinct strings in one input");
 
     /// <summary>Whether <paramref name="key"/> was already written for the object whose first member is at <paramref name="first"/>.</summary>
-    private bool HasKey(CompactJsonDocument.Node[] nodes, int first, int end, int key, int members)
+    private static bool HasKey(CompactJsonDocument.Node[] nodes, int first, int end, int key, int members, ref HashSet<int>? keys)
     {
         if (members > 16)
         {
-            // Hostile input can carry 100,000 keys in one object: switch to a set instead of a quadratic walk.
-            if (_keySetOwner != first)
+            // Hostile input can carry 100,000 keys in one object: a set of its own (per object, so nested objects
+            // never invalidate it) instead of a quadratic walk.
+            if (keys is null)
             {
-                _keySet.Clear();
+                keys = [];
                 for (var p = first; p < end; p = NextMember(nodes, p))
                 {
-                    _keySet.Add(CompactJsonDocument.KeyOf(nodes[p]));
+                    keys.Add(CompactJsonDocument.KeyOf(nodes[p]));
                 }
-
-                _keySetOwner = first;
             }
 
-            return !_keySet.Add(key);
+            return !keys.Add(key);
         }
 
         for (var p = first; p < end; p = NextMember(nodes, p))
@@ -829,9 +807,6 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
 
         return false;
     }
-
-    private readonly HashSet<int> _keySet = [];
-    private int _keySetOwner = -1;
 
     private static int NextMember(CompactJsonDocument.Node[] nodes, int p)
     {

@@ -58,6 +58,22 @@ public sealed class CompactJsonTests
         Assert.True(o.Bool("end"));
     }
 
+    [Fact(DisplayName = "An object with 50,000 keys whose values are objects parses (nested objects do not restart duplicate detection)")]
+    public void HugeObjectOfObjects_Parses()
+    {
+        var sb = new StringBuilder("{");
+        for (var i = 0; i < 50_000; i++)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"\"k{i}\":{{\"v\":{i}}},");
+        }
+
+        sb.Append("\"k7\":{\"v\":\"last\"}}");
+        var o = CompactJson.Parse(sb.ToString());
+        Assert.Equal("last", o.Get("k7").Str("v"));   // the duplicate is still seen, and the last one wins
+        Assert.Equal("49999", o.Get("k49999").Str("v"));
+        Assert.Equal(50_001, o.EnumerateObject().Count());
+    }
+
     [Fact(DisplayName = "Escaped strings, unicode and numbers keep their values; numbers keep their text")]
     public void Scalars()
     {

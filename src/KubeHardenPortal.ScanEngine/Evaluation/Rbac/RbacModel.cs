@@ -297,9 +297,7 @@ public sealed record RbacAccess(IReadOnlyList<RbacRule> Rules, bool IsCluster, s
         return perProbe.GetOrAdd(probe, static (p, r) => RbacMatcher.Match(r, p), rules);
     }
 
-    public string ScopeText => IsCluster ? "cluster-wide" : ScopeTexts.GetOrAdd(Namespace ?? "", static ns => $"in namespace \"{ns}\"");
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ScopeTexts = new(StringComparer.Ordinal);
+    public string ScopeText => IsCluster ? "cluster-wide" : $"in namespace \"{Namespace}\"";
 }
 
 /// <summary>

@@ -114,27 +114,35 @@ public sealed class ServiceAccountTokenAutomount : WorkloadCheck
     /// <summary>Catalog edge case: a projected token for another audience is intentional token use, a pass with a note.</summary>
     private static void AdviseOtherAudienceTokens(ScanContext context, Workload workload, Unit unit)
     {
-        var v = 0;
-        foreach (var volume in workload.PodSpec.Items("volumes"))
+        foreach (var t in ProjectedTokens(workload))
         {
-            var vi = v++;
-            var s = 0;
-            foreach (var source in volume.Get("projected").Items("sources"))
+            var audience = t.Token.Str("audience");
+            if (!string.IsNullOrEmpty(audience) && !IsApiServerAudience(context, audience))
             {
-                var si = s++;
-                var audience = source.Get("serviceAccountToken").Str("audience");
-                if (!string.IsNullOrEmpty(audience) && !IsApiServerAudience(context, audience))
-                {
-                    unit.Advise($"volume \"{volume.Str("name")}\" projects a ServiceAccount token for audience {audience} (not the API server): " +
-                                "intentional token use; make sure that audience's verifier is the only consumer",
-                        workload.Path($"volumes[{vi}].projected.sources[{si}].serviceAccountToken.audience"), audience, key: $"projectedToken:{vi}:{si}");
-                }
+                unit.Advise($"volume \"{t.Volume.Str("name")}\" projects a ServiceAccount token for audience {audience} (not the API server): " +
+                            "intentional token use; make sure that audience's verifier is the only consumer",
+                    t.Path + ".audience", audience, key: $"projectedToken:{t.VolumeIndex}:{t.SourceIndex}");
             }
         }
     }
 
     /// <summary>A manually projected token whose audience is the API server (unset audience = the API server's).</summary>
     internal static (string Volume, string Path, string Audience)? ProjectedApiToken(ScanContext context, Workload workload)
+    {
+        foreach (var t in ProjectedTokens(workload))
+        {
+            var audience = t.Token.Str("audience");
+            if (string.IsNullOrEmpty(audience) || IsApiServerAudience(context, audience))
+            {
+                return (t.Volume.Str("name") ?? $"#{t.VolumeIndex}", t.Path, string.IsNullOrEmpty(audience) ? "<unset: API server audience>" : audience);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Every serviceAccountToken source of every projected volume, with its evidence path.</summary>
+    private static IEnumerable<(CompactJson Volume, int VolumeIndex, int SourceIndex, CompactJson Token, string Path)> ProjectedTokens(Workload workload)
     {
         var v = 0;
         foreach (var volume in workload.PodSpec.Items("volumes"))
@@ -145,21 +153,12 @@ public sealed class ServiceAccountTokenAutomount : WorkloadCheck
             {
                 var si = s++;
                 var token = source.Get("serviceAccountToken");
-                if (!token.Exists())
+                if (token.Exists())
                 {
-                    continue;
-                }
-
-                var audience = token.Str("audience");
-                if (string.IsNullOrEmpty(audience) || IsApiServerAudience(context, audience))
-                {
-                    return (volume.Str("name") ?? $"#{vi}", workload.Path($"volumes[{vi}].projected.sources[{si}].serviceAccountToken"),
-                        string.IsNullOrEmpty(audience) ? "<unset: API server audience>" : audience);
+                    yield return (volume, vi, si, token, workload.Path($"volumes[{vi}].projected.sources[{si}].serviceAccountToken"));
                 }
             }
         }
-
-        return null;
     }
 
     private static bool IsApiServerAudience(ScanContext context, string audience)
