@@ -13,17 +13,8 @@ public sealed record ChangeMemberRoleCommand(Guid UserId, OrgRole Role);
 public sealed class ChangeMemberRoleHandler(TenantDbContextFactory dbs, CurrentOrganization current, AuditTrail audit,
     OrganizationAccessResolver resolver, MembershipChanges changes)
 {
-    public async Task<Result<OrgRole>> HandleAsync(ChangeMemberRoleCommand command, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ChangeAsync(command, cancellationToken);
-        }
-        catch (Exception ex) when (MemberRules.IsConcurrentChange(ex))
-        {
-            return MemberRules.ConcurrentChange;
-        }
-    }
+    public Task<Result<OrgRole>> HandleAsync(ChangeMemberRoleCommand command, CancellationToken cancellationToken) =>
+        MemberRules.GuardConcurrentAsync(() => ChangeAsync(command, cancellationToken));
 
     private async Task<Result<OrgRole>> ChangeAsync(ChangeMemberRoleCommand command, CancellationToken cancellationToken)
     {

@@ -25,6 +25,19 @@ public static class MemberRules
     /// Member changes run in SERIALIZABLE transactions so two concurrent changes can never leave the organization without
     /// an Owner; PostgreSQL then aborts one of them, which is an expected outcome, not an outage.
     /// </summary>
+    /// <summary>Runs one member change; a transaction PostgreSQL aborted for a concurrent change becomes <see cref="ConcurrentChange"/>.</summary>
+    public static async Task<Result<T>> GuardConcurrentAsync<T>(Func<Task<Result<T>>> change)
+    {
+        try
+        {
+            return await change();
+        }
+        catch (Exception ex) when (IsConcurrentChange(ex))
+        {
+            return ConcurrentChange;
+        }
+    }
+
     public static bool IsConcurrentChange(Exception ex)
     {
         for (Exception? e = ex; e is not null; e = e.InnerException)

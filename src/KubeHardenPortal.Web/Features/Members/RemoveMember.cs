@@ -16,17 +16,8 @@ public sealed record RemoveMemberCommand(Guid UserId);
 public sealed class RemoveMemberHandler(TenantDbContextFactory dbs, CurrentOrganization current, AuditTrail audit,
     OrganizationAccessResolver resolver, TimeProvider clock, MembershipChanges changes)
 {
-    public async Task<Result<Guid>> HandleAsync(RemoveMemberCommand command, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ChangeAsync(command, cancellationToken);
-        }
-        catch (Exception ex) when (MemberRules.IsConcurrentChange(ex))
-        {
-            return MemberRules.ConcurrentChange;
-        }
-    }
+    public Task<Result<Guid>> HandleAsync(RemoveMemberCommand command, CancellationToken cancellationToken) =>
+        MemberRules.GuardConcurrentAsync(() => ChangeAsync(command, cancellationToken));
 
     private async Task<Result<Guid>> ChangeAsync(RemoveMemberCommand command, CancellationToken cancellationToken)
     {

@@ -13,17 +13,8 @@ public sealed record TransferOwnershipCommand(Guid ToUserId);
 public sealed class TransferOwnershipHandler(TenantDbContextFactory dbs, CurrentOrganization current, AuditTrail audit,
     OrganizationAccessResolver resolver, MembershipChanges changes)
 {
-    public async Task<Result<Guid>> HandleAsync(TransferOwnershipCommand command, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ChangeAsync(command, cancellationToken);
-        }
-        catch (Exception ex) when (MemberRules.IsConcurrentChange(ex))
-        {
-            return MemberRules.ConcurrentChange;
-        }
-    }
+    public Task<Result<Guid>> HandleAsync(TransferOwnershipCommand command, CancellationToken cancellationToken) =>
+        MemberRules.GuardConcurrentAsync(() => ChangeAsync(command, cancellationToken));
 
     private async Task<Result<Guid>> ChangeAsync(TransferOwnershipCommand command, CancellationToken cancellationToken)
     {
