@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using KubeHardenPortal.ScanEngine.Model;
 
@@ -128,12 +127,13 @@ public sealed class CheckResults
     {
         Definition = definition;
         _context = context;
+        Findings = new FindingStore(definition.Id);
         _unit = new Unit(this);
     }
 
     public CheckDefinition Definition { get; }
 
-    internal List<Finding> Findings { get; } = [];
+    internal FindingStore Findings { get; }
 
     internal List<Advisory> Advisories { get; } = [];
 
@@ -199,7 +199,7 @@ public sealed class CheckResults
             _criticalFailure |= worst == Severity.Critical;
             foreach (var v in u.Violations!)
             {
-                Findings.Add(MakeFinding(u, v));
+                AddFinding(u, v);
             }
 
             return;
@@ -209,12 +209,12 @@ public sealed class CheckResults
         {
             case ResultStatus.Unknown:
                 _unknown++;
-                Findings.Add(MakeStatusFinding(u, ResultStatus.Unknown));
+                AddStatusFinding(u, ResultStatus.Unknown);
                 break;
             case ResultStatus.Manual:
                 _manual++;
                 _manualWeight += 1;
-                Findings.Add(MakeStatusFinding(u, ResultStatus.Manual));
+                AddStatusFinding(u, ResultStatus.Manual);
                 break;
             case ResultStatus.NotApplicable:
                 _na++;
@@ -283,82 +283,36 @@ public sealed class CheckResults
         return text;
     }
 
-    private Finding MakeFinding(Unit u, Violation v)
+    private void AddFinding(Unit u, Violation v)
     {
         var key = Shared(SubKey(v.Key, v.Path, v.Container));
 
-        return new Finding(
-            Definition.Id,
+        // An observed value without a field path (e.g. a namespace that lacks a policy) is evidence about the object itself.
+        var hasEvidence = v.Path is not null || v.Observed is not null;
+        Findings.Add(
             v.Severity,
             ResultStatus.Fail,
             u.Resource,
             v.Container?.Info,
             v.Message,
-            // An observed value without a field path (e.g. a namespace that lacks a policy) is evidence about the object itself.
-            v.Path is null && v.Observed is null ? null : new Evidence(Shared(v.Path) ?? "", Shared(v.Observed)),
+            hasEvidence,
+            hasEvidence ? Shared(v.Path) ?? "" : null,
+            hasEvidence ? Shared(v.Observed) : null,
             u.Source,
-            Fingerprints.Compute(_context.Options.ClusterId, Definition.Id, u.Resource, v.Container?.Name, key),
+            Fingerprints.Hash(_context.Options.ClusterId, Definition.Id, u.Resource, v.Container?.Name, key),
             key);
     }
 
-    private Finding MakeStatusFinding(Unit u, ResultStatus status) => new(
-        Definition.Id,
+    private void AddStatusFinding(Unit u, ResultStatus status) => Findings.Add(
         Definition.Severity,
         status,
         u.Resource,
         null,
-        Shared(u.Reason) ?? "",
+        u.Reason ?? "",
+        false,
+        null,
         null,
         u.Source,
-        Fingerprints.Compute(_context.Options.ClusterId, Definition.Id, u.Resource, null, null),
+        Fingerprints.Hash(_context.Options.ClusterId, Definition.Id, u.Resource, null, null),
         null);
-}
-
-/// <summary>
-/// Finding fingerprints (PRODUCT.md §4): SHA-256 over cluster id, check id, kind (without apiVersion, so an API
-/// version bump does not reset history), namespace, name, container and sub-key. This layout is a contract:
-/// changing it breaks finding history, so it carries its own version prefix.
-/// </summary>
-public static class Fingerprints
-{
-    public const string Version = "fp1";
-
-    public static string Compute(string clusterId, string checkId, ResourceRef resource, string? container, string? subKey)
-    {
-        // The UTF-8 of string.Join('\u001f', parts), encoded into one buffer and hashed in one call: no intermediate
-        // strings, and no per-finding hash object (creating an incremental SHA-256 context costs more than hashing).
-        ReadOnlySpan<string?> parts = [Version, clusterId, checkId, resource.Kind, resource.Namespace, resource.Name, container, subKey];
-        var max = parts.Length;
-        foreach (var part in parts)
-        {
-            max += Encoding.UTF8.GetMaxByteCount(part?.Length ?? 0);
-        }
-
-        byte[]? rented = null;
-        var buffer = max <= 1024 ? stackalloc byte[1024] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(max));
-        try
-        {
-            var n = 0;
-            for (var i = 0; i < parts.Length; i++)
-            {
-                if (i > 0)
-                {
-                    buffer[n++] = 0x1f;
-                }
-
-                n += Encoding.UTF8.GetBytes(parts[i] ?? "", buffer[n..]);
-            }
-
-            Span<byte> hash = stackalloc byte[32];
-            SHA256.HashData(buffer[..n], hash);
-            return Convert.ToHexStringLower(hash[..16]);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
 }

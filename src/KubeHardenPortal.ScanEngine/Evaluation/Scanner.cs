@@ -81,7 +81,7 @@ public static class Scanner
         });
 
         var summaries = results.Select(r => r.Summary()).ToList();
-        var findings = results.SelectMany(r => r.Findings).ToList();
+        var findings = new FindingList(results.Select(r => r.Findings));
         var advisories = results.SelectMany(r => r.Advisories).ToList();
         var manualAsUnknown = snapshot.Mode == SnapshotMode.Manifests;
         var score = PostureScoring.Compute(summaries, manualAsUnknown);

@@ -184,6 +184,14 @@ internal static class ChildCommand
             evalMs = sw.Elapsed.TotalMilliseconds;
             evalAlloc = Mb(GC.GetTotalAllocatedBytes(precise: true) - alloc1);
             evalPeakHeap = evalSampler.PeakMb;
+            if (Environment.GetEnvironmentVariable("KH_BENCH_HOLD") == "1")
+            {
+                // Lets `dotnet-gcdump collect -p PID` see what an evaluation keeps; the report stays referenced.
+                Console.Error.WriteLine($"[hold] pid {Environment.ProcessId}: evaluation done, press Enter to continue");
+                Console.ReadLine();
+                GC.KeepAlive(report);
+            }
+
             if (Environment.GetEnvironmentVariable("KH_BENCH_PROFILE") == "1")
             {
                 Console.Error.WriteLine($"[profile] measured evaluation {evalMs:F0} ms, of which GC pauses {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:F0} ms " +
