@@ -31,6 +31,7 @@ public static class CliApp
           --no-default-exclusions       do not exclude kube-system, kube-public and kube-node-lease
           --only CHECKID                run only this check (repeatable)
           --approved-registry REGISTRY  allowed image registry for KH-IMG-002 (repeatable)
+          --settings FILE               organization settings (YAML or JSON; docs/scan-settings.md); flags add to them
           --cluster-id ID               cluster identity used in finding fingerprints
           --show-unknown                also list Unknown and Manual results (table and json)
           --show-advisories             also list advisories (table and sarif; json always carries them)

@@ -341,4 +341,61 @@ public sealed class CliTests : IDisposable
             .GetProperty("physicalLocation").GetProperty("artifactLocation").GetProperty("uri").GetString();
         Assert.Equal("k8s/app.yaml", uri);
     }
+
+    private const string UnapprovedImagePod = """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web, namespace: shop}
+        spec:
+          containers:
+            - name: web
+              image: docker.io/library/nginx@sha256:0000000000000000000000000000000000000000000000000000000000000000
+        """;
+
+    [Fact]
+    public async Task Scan_WithSettingsFile_AppliesTheOrganizationsRulesAndFlagsAddToThem()
+    {
+        var manifest = Write("pod.yaml", UnapprovedImagePod);
+        var settings = Write("org.yaml", "approvedRegistries: [registry.example.org]\n");
+
+        var (code, output, _) = await Run("scan", manifest, "--only", "KH-IMG-002", "--settings", settings, "--format", "json");
+        var (flagCode, _, _) = await Run("scan", manifest, "--only", "KH-IMG-002", "--settings", settings,
+            "--approved-registry", "docker.io/library", "--format", "json");
+
+        // With the file alone the registry is not approved; the flag adds docker.io/library to the file's list.
+        Assert.Equal(ExitCodes.Findings, code);
+        Assert.Contains("\"checkId\": \"KH-IMG-002\"", output, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Clean, flagCode);
+    }
+
+    [Theory]
+    [InlineData("approvedRegistrys: [registry.example.org]\n", "unknown setting \"approvedRegistrys\"")]
+    [InlineData("requireCpuLimits: perhaps\n", "setting requireCpuLimits has the wrong type")]
+    [InlineData("approvedRegistries: [a]\n\u0000\u0001binary\u00ff", ":2: binary content (control character 0x00)")]
+    public async Task Scan_WithBadSettingsFile_IsAUsageErrorNamingTheFile(string content, string expected)
+    {
+        var settings = Write("org.yaml", content);
+
+        var (code, output, err) = await Run("scan", Write("pod.yaml", UnapprovedImagePod), "--settings", settings);
+
+        Assert.Equal(ExitCodes.InputOrUsage, code);
+        Assert.Empty(output);
+        Assert.Contains(settings, err, StringComparison.Ordinal);
+        Assert.Contains(expected, err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Scan_WithMissingOrOversizedSettingsFile_IsAUsageError()
+    {
+        var pod = Write("pod.yaml", UnapprovedImagePod);
+        var huge = Write("huge.yaml", "credentialAllowlist: [" + string.Join(",", Enumerable.Repeat(new string('x', 100), 12_000)) + "]\n");
+
+        var missing = await Run("scan", pod, "--settings", Path.Combine(Path.GetTempPath(), "no-such-settings.yaml"));
+        var oversized = await Run("scan", pod, "--settings", huge);
+
+        Assert.Equal(ExitCodes.InputOrUsage, missing.Code);
+        Assert.Contains("does not exist", missing.Err, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.InputOrUsage, oversized.Code);
+        Assert.Contains("a settings file is at most 1024 KiB", oversized.Err, StringComparison.Ordinal);
+    }
 }

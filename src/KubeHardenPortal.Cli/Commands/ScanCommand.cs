@@ -13,7 +13,7 @@ namespace KubeHardenPortal.Cli.Commands;
 internal static class ScanCommand
 {
     private static readonly HashSet<string> Values =
-        ["--format", "--output", "--fail-on", "--exclude-namespace", "--only", "--approved-registry", "--cluster-id", "--source-root"];
+        ["--format", "--output", "--fail-on", "--exclude-namespace", "--only", "--approved-registry", "--cluster-id", "--source-root", "--settings"];
 
     private static readonly HashSet<string> Flags = ["--show-unknown", "--show-advisories", "--no-color", "--no-default-exclusions"];
 
@@ -34,7 +34,9 @@ internal static class ScanCommand
         }
 
         var only = ResolveOnly(a.All("--only"));
-        var excluded = new HashSet<string>(a.Flag("--no-default-exclusions") ? [] : ScanOptions.DefaultExcludedNamespaces, StringComparer.Ordinal);
+        // Settings file first, then the command line on top of it: flags add to the file's lists.
+        var settings = a.One("--settings") is { } settingsPath ? await ReadSettingsAsync(settingsPath, cancellationToken) : new ScanOptions();
+        var excluded = new HashSet<string>(a.Flag("--no-default-exclusions") ? [] : settings.ExcludedNamespaces, StringComparer.Ordinal);
         foreach (var ns in a.All("--exclude-namespace"))
         {
             if (string.IsNullOrWhiteSpace(ns))
@@ -46,12 +48,12 @@ internal static class ScanCommand
         }
 
         var output = a.One("--output");
-        var options = new ScanOptions
+        var options = settings with
         {
             ExcludedNamespaces = excluded,
             OnlyChecks = only,
             ClusterId = a.One("--cluster-id") ?? "",
-            ApprovedRegistries = a.All("--approved-registry"),
+            ApprovedRegistries = [.. settings.ApprovedRegistries, .. a.All("--approved-registry")],
             Now = time.GetUtcNow(),
         };
 
@@ -147,6 +149,40 @@ internal static class ScanCommand
     }
 
     /// <summary>Validates --only against the catalog: a misspelt id is an error, never an empty green run.</summary>
+    /// <summary>Reads a --settings file (YAML or JSON); every problem is a usage error naming the file.</summary>
+    private static async Task<ScanOptions> ReadSettingsAsync(string path, CancellationToken cancellationToken)
+    {
+        string text;
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                throw new UsageException($"--settings: {path} does not exist");
+            }
+
+            if (info.Length > ScanSettings.MaxBytes)
+            {
+                throw new UsageException($"--settings: {path} is {info.Length / 1024} KiB; a settings file is at most {ScanSettings.MaxBytes / 1024} KiB");
+            }
+
+            text = await File.ReadAllTextAsync(path, new UTF8Encoding(false, throwOnInvalidBytes: true), cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DecoderFallbackException)
+        {
+            throw new UsageException($"--settings: {path} cannot be read: {(ex is DecoderFallbackException ? "not UTF-8 text" : ex.Message)}");
+        }
+
+        try
+        {
+            return ScanSettings.Apply(new ScanOptions(), text, path);
+        }
+        catch (ScanSettingsException ex)
+        {
+            throw new UsageException("--settings: " + ex.Message);
+        }
+    }
+
     private static HashSet<string>? ResolveOnly(IReadOnlyList<string> requested)
     {
         if (requested.Count == 0)

@@ -85,6 +85,9 @@ public sealed record ScanOptions
     /// <summary>KH-UPG-001/002: the release table maintained by the portal; null uses the engine's embedded table.</summary>
     public KubernetesReleaseTable? KubernetesReleases { get; init; }
 
+    /// <summary>KH-UPG-002: the organization's known-bad node OS images and kernels; a matching node gets an advisory.</summary>
+    public IReadOnlyList<NodeImageRule> KnownBadNodeImages { get; init; } = [];
+
     /// <summary>KH-UPG-001: a patch level more than this many releases behind the newest patch of its minor fails.</summary>
     public int PatchLagMaxReleases { get; init; } = 2;
 
@@ -101,4 +104,19 @@ public sealed record ScanOptions
     public int? MaxCriticalVulnerabilities { get; init; }
 
     public int? MaxHighVulnerabilities { get; init; }
+}
+
+/// <summary>
+/// One entry of an organization's known-bad node image list (CATALOG.md KH-UPG-002): case-insensitive wildcards ('*',
+/// '?') over <c>status.nodeInfo.osImage</c> and/or <c>kernelVersion</c>. With both set, both must match; a rule with
+/// neither matches nothing (settings validation rejects it).
+/// </summary>
+public sealed record NodeImageRule(string? OsImage, string? KernelVersion, string Reason)
+{
+    public bool IsValid => !string.IsNullOrWhiteSpace(OsImage) || !string.IsNullOrWhiteSpace(KernelVersion);
+
+    public bool Matches(string? osImage, string? kernelVersion) =>
+        IsValid &&
+        (string.IsNullOrWhiteSpace(OsImage) || (osImage is not null && Glob.IsMatch(OsImage, osImage))) &&
+        (string.IsNullOrWhiteSpace(KernelVersion) || (kernelVersion is not null && Glob.IsMatch(KernelVersion, kernelVersion)));
 }

@@ -45,6 +45,10 @@ public static class Scanner
     public static string EngineVersion { get; } =
         typeof(Scanner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0";
 
+    // How long each check took in this process's previous scan: only the order in which checks start depends on it,
+    // never a result (each check writes its own slot).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> LastElapsed = new(StringComparer.Ordinal);
+
     public static ScanReport Evaluate(ClusterSnapshot snapshot, ScanOptions options, IReadOnlyList<Check>? checks = null,
         CancellationToken cancellationToken = default)
     {
@@ -64,21 +68,50 @@ public static class Scanner
             MaxDegreeOfParallelism = options.MaxDegreeOfParallelism > 0 ? options.MaxDegreeOfParallelism : Environment.ProcessorCount,
         };
 
-        // Warm the shared indexes once, so parallel checks do not queue on the same lazy initialiser.
-        _ = context.Workloads;
-        _ = context.Namespaces;
+        // Build the shared indexes first, side by side: checks that reach a lazy index another thread is building
+        // wait on it instead of working. The RBAC engine reads no workload index, so the two builds overlap.
+        Parallel.Invoke(parallel,
+            () =>
+            {
+                _ = context.Workloads;
+                _ = context.Namespaces;
+            },
+            () =>
+            {
+                if (checks.Any(c => c.Definition.Target == CheckTarget.Rbac))
+                {
+                    _ = context.Rbac;
+                }
+            });
 
-        Parallel.For(0, checks.Count, parallel, i =>
+        // Longest first, each worker taking the next check as it frees up: the wall time is then close to the total
+        // divided by the cores, where a fixed split can leave the slowest check to start last on a busy worker.
+        var order = Enumerable.Range(0, checks.Count)
+            .OrderByDescending(i => LastElapsed.GetValueOrDefault(checks[i].Definition.Id))
+            .ToArray();
+        var next = -1;
+        Parallel.For(0, Math.Min(parallel.MaxDegreeOfParallelism, order.Length), parallel, (_, _) =>
         {
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-            var r = new CheckResults(checks[i].Definition, context);
-            checks[i].Evaluate(context, r);
-            r.Complete();
-            results[i] = r;
-            elapsed[i] = System.Diagnostics.Stopwatch.GetTimestamp() - started;
-            allocated[i] = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+            int k;
+            while ((k = Interlocked.Increment(ref next)) < order.Length)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var i = order[k];
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                var r = new CheckResults(checks[i].Definition, context);
+                checks[i].Evaluate(context, r);
+                r.Complete();
+                results[i] = r;
+                elapsed[i] = System.Diagnostics.Stopwatch.GetTimestamp() - started;
+                allocated[i] = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+            }
         });
+
+        for (var i = 0; i < checks.Count; i++)
+        {
+            LastElapsed[checks[i].Definition.Id] = elapsed[i];
+        }
 
         var summaries = results.Select(r => r.Summary()).ToList();
         var findings = new FindingList(results.Select(r => r.Findings));

@@ -156,6 +156,11 @@ internal static class ChildCommand
         else
         {
             loaded = new InputLoader(Limits).Load([file]);
+            if (Environment.GetEnvironmentVariable("KH_X_PROMOTE") is { } mode)
+            {
+                GC.Collect(mode == "2" ? 2 : 1, GCCollectionMode.Forced, blocking: true, compacting: mode == "c");
+            }
+
             objects = loaded.Snapshot.Objects.Count;
             checksum = objects;
         }
@@ -186,7 +191,8 @@ internal static class ChildCommand
             evalPeakHeap = evalSampler.PeakMb;
             if (Environment.GetEnvironmentVariable("KH_BENCH_HOLD") == "1")
             {
-                // Lets `dotnet-gcdump collect -p PID` see what an evaluation keeps; the report stays referenced.
+                // Lets a heap tool see what an evaluation keeps (garbage collected first); the report stays referenced.
+                GC.Collect();
                 Console.Error.WriteLine($"[hold] pid {Environment.ProcessId}: evaluation done, press Enter to continue");
                 Console.ReadLine();
                 GC.KeepAlive(report);
@@ -196,6 +202,9 @@ internal static class ChildCommand
             {
                 Console.Error.WriteLine($"[profile] measured evaluation {evalMs:F0} ms, of which GC pauses {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:F0} ms " +
                                         $"(GCs gen0/1/2 {GC.CollectionCount(0) - e0}/{GC.CollectionCount(1) - e1}/{GC.CollectionCount(2) - e2})");
+                var gcInfo = GC.GetGCMemoryInfo(GCKind.Ephemeral);
+                Console.Error.WriteLine($"[profile] last ephemeral GC: gen{gcInfo.Generation}, pause {gcInfo.PauseDurations[0].TotalMilliseconds:F0} ms, " +
+                                        $"promoted {gcInfo.PromotedBytes / 1048576.0:F1} MiB, heap {gcInfo.HeapSizeBytes / 1048576.0:F0} MiB, compacted {gcInfo.Compacted}");
                 foreach (var (id, t) in report.CheckTimings.OrderByDescending(t => t.Elapsed).Take(8))
                 {
                     Console.Error.WriteLine($"[profile] parallel wall {id} {t.TotalMilliseconds:F0} ms");

@@ -54,6 +54,7 @@ public sealed class NodeVersionSkew : Check
 
             var unit = results.Begin(node);
             AdviseRuntime(context, node, table, stale, unit);
+            AdviseKnownBadImage(context, node, unit);
             var text = node.Json.Get("status").Get("nodeInfo").Str("kubeletVersion");
             if (KubeVersion.Parse(text) is not { } kubelet)
             {
@@ -144,6 +145,30 @@ public sealed class NodeVersionSkew : Check
             unit.Advise($"container runtime {text} is on the {text[..sep]} {v.Major}.{v.Minor} branch, past its end of life ({eol:yyyy-MM-dd}): " +
                         "update it with the node image", RuntimePath, text, key: "container-runtime");
         }
+    }
+
+    /// <summary>Catalog advisory: the node's OS image or kernel is on the organization's known-bad list (first matching rule).</summary>
+    private static void AdviseKnownBadImage(ScanContext context, KubeObject node, Unit unit)
+    {
+        if (context.Options.KnownBadNodeImages.Count == 0)
+        {
+            return;
+        }
+
+        var info = node.Json.Get("status").Get("nodeInfo");
+        var osImage = info.Str("osImage");
+        var kernel = info.Str("kernelVersion");
+        if (context.Options.KnownBadNodeImages.FirstOrDefault(r => r.Matches(osImage, kernel)) is not { } rule)
+        {
+            return;
+        }
+
+        // Point at the field the rule is about: the OS image when the rule names one, else the kernel.
+        var (path, value) = string.IsNullOrWhiteSpace(rule.OsImage)
+            ? ("status.nodeInfo.kernelVersion", kernel)
+            : ("status.nodeInfo.osImage", osImage);
+        unit.Advise($"node image \"{osImage ?? "(not reported)"}\" with kernel {kernel ?? "(not reported)"} is on the organization's known-bad list: " +
+                    $"{rule.Reason}; replace the node pool's image", path, value, key: "known-bad-image");
     }
 
     internal sealed record RuntimeBranch(string Branch, DateOnly EndOfLife);
