@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using KubeHardenPortal.Data.Identity;
+using KubeHardenPortal.Data.Organizations;
 using KubeHardenPortal.Web.Security;
 using KubeHardenPortal.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
@@ -153,6 +154,51 @@ public sealed partial class AccountEnumerationTests(PortalFixture f) : IAsyncLif
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         Assert.Equal(1, await users.GetAccessFailedCountAsync((await users.FindByIdAsync(unconfirmed.Id.ToString()))!));
     }
+
+    /// <summary>
+    /// A locked-out account answers exactly like an address nobody registered (same status, no redirect, same page and
+    /// message), with the wrong password and with the right one; the lockout itself still holds and is audited.
+    /// </summary>
+    [Fact]
+    public async Task SignIn_ToALockedOutAccount_AnswersLikeAnUnknownAddress_AndTheLockoutIsAudited()
+    {
+        var locked = await TestUsers.CreateAsync(_noLinks);
+        var org = await TestUsers.CreateOrganizationAsync(f.Db, false, (locked.Id, OrgRole.Member)); // account events are audited there
+        await TestUsers.SelectAsync(f.Db, locked.Id, org);
+        var unknown = $"unknown-{Guid.NewGuid():N}@example.org";
+        for (var i = 0; i < 5; i++)
+        {
+            await SubmitSignInAsync(locked.Email!, "Wrong-Password-123");
+        }
+
+        using (var scope = _noLinks.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+            Assert.True(await users.IsLockedOutAsync((await users.FindByIdAsync(locked.Id.ToString()))!));
+        }
+
+        var forUnknown = await SubmitSignInAsync(unknown, "Wrong-Password-123");
+        var unknownPage = Normalize(await forUnknown.Content.ReadAsStringAsync(), unknown);
+        Assert.Contains("Invalid sign-in attempt. If you have an account, it may be temporarily locked after repeated failures.",
+            unknownPage, StringComparison.Ordinal);
+        foreach (var password in new[] { "Wrong-Password-123", TestUsers.Password })
+        {
+            var forLocked = await SubmitSignInAsync(locked.Email!, password);
+            Assert.Equal(forUnknown.StatusCode, forLocked.StatusCode);
+            Assert.Null(forLocked.Headers.Location);
+            Assert.Equal(unknownPage, Normalize(await forLocked.Content.ReadAsStringAsync(), locked.Email!));
+            Assert.DoesNotContain(forLocked.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies : [],
+                c => c.StartsWith("khp.auth=", StringComparison.Ordinal));
+        }
+
+        await using var db = f.Db.OwnerContext();
+        Assert.Contains(await db.AuditEvents.IgnoreQueryFilters().Where(e => e.TenantId == org && e.ActorUserId == locked.Id)
+            .Select(e => e.Action).ToListAsync(), a => a == "auth.lockout");
+    }
+
+    private async Task<HttpResponseMessage> SubmitSignInAsync(string email, string password) =>
+        await Forms.SubmitAsync(_noLinks.Browserless(), "/Account/Login", "login",
+            new Dictionary<string, string> { ["Input.Email"] = email, ["Input.Password"] = password });
 
     private async Task<string> SignInAsync(string email, string password)
     {
