@@ -5,6 +5,8 @@ using KubeHardenPortal.Data.Organizations;
 using KubeHardenPortal.Web.Security;
 using KubeHardenPortal.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -74,6 +76,41 @@ public sealed partial class AccountEnumerationTests(PortalFixture f) : IAsyncLif
         var newPage = await client.GetStringAsync(Forms.LocationPath(okNew));
         Assert.Equal(Normalize(newPage, fresh), Normalize(existingPage, existing.Email!));
         Assert.Contains("Check your email", existingPage, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Sign-up does the same password work whether or not the address is registered: one hash through the configured
+    /// IPasswordHasher, no verification (counted, not timed), and the same answer.
+    /// </summary>
+    [Fact]
+    public async Task SignUp_HashesThePasswordOnce_ForRegisteredAndNewAddresses()
+    {
+        var hasher = new CountingPasswordHasher();
+        await using var web = _noLinks.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<IPasswordHasher<PortalUser>>(hasher)));
+        var existing = await TestUsers.CreateAsync(_noLinks);
+        var fresh = $"fresh-{Guid.NewGuid():N}@example.org";
+
+        async Task<(string Location, string[] Calls)> SignUpAsync(string email)
+        {
+            var client = web.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+            var calls = hasher.Calls.Count;
+            var response = await Forms.SubmitAsync(client, "/Account/Register", "register", new Dictionary<string, string>
+            {
+                ["Input.DisplayName"] = "X",
+                ["Input.Email"] = email,
+                ["Input.Password"] = "Another-Password-77",
+                ["Input.ConfirmPassword"] = "Another-Password-77",
+            });
+            return (Normalize(Forms.LocationPath(response), email), hasher.Calls.Skip(calls).ToArray());
+        }
+
+        var forExisting = await SignUpAsync(existing.Email!);
+        var forNew = await SignUpAsync(fresh);
+        Assert.Equal(forNew.Location, forExisting.Location);
+        Assert.Equal(["hash"], forNew.Calls);
+        Assert.Equal(forNew.Calls, forExisting.Calls);
+        await using var db = f.Db.OwnerContext();
+        Assert.Equal(1, await db.Users.CountAsync(u => u.NormalizedEmail == existing.Email!.ToUpperInvariant()));
     }
 
     [Fact]
@@ -216,6 +253,26 @@ public sealed partial class AccountEnumerationTests(PortalFixture f) : IAsyncLif
             ["Input.Password"] = password,
             ["Input.ConfirmPassword"] = password,
         });
+
+    /// <summary>The real hasher, recording which of its methods ran.</summary>
+    private sealed class CountingPasswordHasher : IPasswordHasher<PortalUser>
+    {
+        private readonly PasswordHasher<PortalUser> _inner = new();
+
+        public System.Collections.Concurrent.ConcurrentQueue<string> Calls { get; } = new();
+
+        public string HashPassword(PortalUser user, string password)
+        {
+            Calls.Enqueue("hash");
+            return _inner.HashPassword(user, password);
+        }
+
+        public PasswordVerificationResult VerifyHashedPassword(PortalUser user, string hashedPassword, string providedPassword)
+        {
+            Calls.Enqueue("verify");
+            return _inner.VerifyHashedPassword(user, hashedPassword, providedPassword);
+        }
+    }
 
     private async Task<string?> PasswordHashAsync(Guid userId)
     {
