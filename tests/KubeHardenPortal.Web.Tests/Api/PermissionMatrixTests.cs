@@ -56,6 +56,8 @@ public sealed class PermissionMatrixTests(PortalFixture f)
         // ----- account form posts: without an antiforgery token nothing happens
         ["POST /Account/Logout"] = ["400", "400", "400", "400", "400", "400"],
         ["POST /Account/PerformExternalLogin"] = ["400", "400", "400", "400", "400", "400"],
+        // Linking single sign-on needs a session first (sign-in for anonymous callers).
+        ["POST /Account/Manage/LinkExternalLogin"] = [Login, "400", "400", "400", "400", "400"],
 
         // ----- app pages: sign-in required; the organization gate renders in the page
         ["GET /"] = [Login, "200", "200", "200", "200", "200"],
@@ -82,6 +84,7 @@ public sealed class PermissionMatrixTests(PortalFixture f)
         ["GET /Account/Manage/GenerateRecoveryCodes"] = [Login, TwoFactor, TwoFactor, TwoFactor, TwoFactor, TwoFactor],
         ["GET /Account/Manage/ResetAuthenticator"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /Account/Manage/TwoFactorAuthentication"] = [Login, "200", "200", "200", "200", "200"],
+        ["GET /Account/Manage/ExternalLogins"] = [Login, "200", "200", "200", "200", "200"],
 
         // ----- public account pages
         ["GET /Account/Login"] = ["200", "200", "200", "200", "200", "200"],
