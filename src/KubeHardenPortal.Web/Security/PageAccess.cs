@@ -1,6 +1,8 @@
 using KubeHardenPortal.Data.Organizations;
+using KubeHardenPortal.Web.Features.Account;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Components.Endpoints;
 
 namespace KubeHardenPortal.Web.Security;
 
@@ -64,21 +66,58 @@ internal sealed class OrgRoleAuthorizationHandler(CurrentOrganization current, O
 
 /// <summary>
 /// A page refused because no organization is active goes to the dashboard, where the organization gate explains what
-/// to do (choose one, or enrol MFA); a role refusal keeps the normal access-denied redirect (or 403 for APIs).
+/// to do (choose one, or enrol MFA). A signed-in user refused by role gets HTTP 403 with the access-denied page rendered
+/// in place (a redirect would answer 302, and the address bar would lose what was refused). Anonymous callers are still
+/// challenged (302 to sign-in), and APIs keep their 401/403 problem responses.
 /// </summary>
-internal sealed class PageAccessResultHandler : IAuthorizationMiddlewareResultHandler
+internal sealed class PageAccessResultHandler(EndpointDataSource endpoints) : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
+    private Endpoint? _accessDenied;
 
     public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
-        if (authorizeResult.Forbidden && !context.Request.Path.StartsWithSegments("/api")
-            && authorizeResult.AuthorizationFailure?.FailureReasons.Any(r => r.Message == PageAccess.NoActiveOrganization) == true)
+        if (authorizeResult.Forbidden && !context.Request.Path.StartsWithSegments("/api") && context.User.Identity?.IsAuthenticated == true)
         {
-            context.Response.Redirect("/");
-            return Task.CompletedTask;
+            if (authorizeResult.AuthorizationFailure?.FailureReasons.Any(r => r.Message == PageAccess.NoActiveOrganization) == true)
+            {
+                context.Response.Redirect("/");
+                return Task.CompletedTask;
+            }
+
+            return RenderAccessDeniedAsync(next, context);
         }
 
         return _default.HandleAsync(next, context, policy, authorizeResult);
     }
+
+    /// <summary>
+    /// Runs the rest of the pipeline for the access-denied page instead of the refused one, as the status-code
+    /// re-execution does: the page is anonymous and static, so skipping its own (allow-anonymous) authorization is moot.
+    /// A refused form post is answered with the page as for a GET; nothing of the refused page runs.
+    /// </summary>
+    private async Task RenderAccessDeniedAsync(RequestDelegate next, HttpContext context)
+    {
+        var request = context.Request;
+        var (path, method, endpoint, routeValues) = (request.Path, request.Method, context.GetEndpoint(), request.RouteValues);
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        request.Path = AccessDeniedPath;
+        request.Method = HttpMethods.Get;
+        request.RouteValues = [];
+        context.SetEndpoint(_accessDenied ??= FindAccessDeniedPage());
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            (request.Path, request.Method, request.RouteValues) = (path, method, routeValues);
+            context.SetEndpoint(endpoint);
+        }
+    }
+
+    private const string AccessDeniedPath = "/Account/AccessDenied";
+
+    private Endpoint FindAccessDeniedPage() =>
+        endpoints.Endpoints.OfType<RouteEndpoint>().First(e => e.Metadata.GetMetadata<ComponentTypeMetadata>()?.Type == typeof(AccessDenied));
 }

@@ -1,9 +1,12 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using KubeHardenPortal.Data.Identity;
+using KubeHardenPortal.Data.Organizations;
 using KubeHardenPortal.Web.Security;
 using KubeHardenPortal.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -73,6 +76,41 @@ public sealed partial class AccountEnumerationTests(PortalFixture f) : IAsyncLif
         var newPage = await client.GetStringAsync(Forms.LocationPath(okNew));
         Assert.Equal(Normalize(newPage, fresh), Normalize(existingPage, existing.Email!));
         Assert.Contains("Check your email", existingPage, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Sign-up does the same password work whether or not the address is registered: one hash through the configured
+    /// IPasswordHasher, no verification (counted, not timed), and the same answer.
+    /// </summary>
+    [Fact]
+    public async Task SignUp_HashesThePasswordOnce_ForRegisteredAndNewAddresses()
+    {
+        var hasher = new CountingPasswordHasher();
+        await using var web = _noLinks.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<IPasswordHasher<PortalUser>>(hasher)));
+        var existing = await TestUsers.CreateAsync(_noLinks);
+        var fresh = $"fresh-{Guid.NewGuid():N}@example.org";
+
+        async Task<(string Location, string[] Calls)> SignUpAsync(string email)
+        {
+            var client = web.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+            var calls = hasher.Calls.Count;
+            var response = await Forms.SubmitAsync(client, "/Account/Register", "register", new Dictionary<string, string>
+            {
+                ["Input.DisplayName"] = "X",
+                ["Input.Email"] = email,
+                ["Input.Password"] = "Another-Password-77",
+                ["Input.ConfirmPassword"] = "Another-Password-77",
+            });
+            return (Normalize(Forms.LocationPath(response), email), hasher.Calls.Skip(calls).ToArray());
+        }
+
+        var forExisting = await SignUpAsync(existing.Email!);
+        var forNew = await SignUpAsync(fresh);
+        Assert.Equal(forNew.Location, forExisting.Location);
+        Assert.Equal(["hash"], forNew.Calls);
+        Assert.Equal(forNew.Calls, forExisting.Calls);
+        await using var db = f.Db.OwnerContext();
+        Assert.Equal(1, await db.Users.CountAsync(u => u.NormalizedEmail == existing.Email!.ToUpperInvariant()));
     }
 
     [Fact]
@@ -154,6 +192,51 @@ public sealed partial class AccountEnumerationTests(PortalFixture f) : IAsyncLif
         Assert.Equal(1, await users.GetAccessFailedCountAsync((await users.FindByIdAsync(unconfirmed.Id.ToString()))!));
     }
 
+    /// <summary>
+    /// A locked-out account answers exactly like an address nobody registered (same status, no redirect, same page and
+    /// message), with the wrong password and with the right one; the lockout itself still holds and is audited.
+    /// </summary>
+    [Fact]
+    public async Task SignIn_ToALockedOutAccount_AnswersLikeAnUnknownAddress_AndTheLockoutIsAudited()
+    {
+        var locked = await TestUsers.CreateAsync(_noLinks);
+        var org = await TestUsers.CreateOrganizationAsync(f.Db, false, (locked.Id, OrgRole.Member)); // account events are audited there
+        await TestUsers.SelectAsync(f.Db, locked.Id, org);
+        var unknown = $"unknown-{Guid.NewGuid():N}@example.org";
+        for (var i = 0; i < 5; i++)
+        {
+            await SubmitSignInAsync(locked.Email!, "Wrong-Password-123");
+        }
+
+        using (var scope = _noLinks.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+            Assert.True(await users.IsLockedOutAsync((await users.FindByIdAsync(locked.Id.ToString()))!));
+        }
+
+        var forUnknown = await SubmitSignInAsync(unknown, "Wrong-Password-123");
+        var unknownPage = Normalize(await forUnknown.Content.ReadAsStringAsync(), unknown);
+        Assert.Contains("Invalid sign-in attempt. If you have an account, it may be temporarily locked after repeated failures.",
+            unknownPage, StringComparison.Ordinal);
+        foreach (var password in new[] { "Wrong-Password-123", TestUsers.Password })
+        {
+            var forLocked = await SubmitSignInAsync(locked.Email!, password);
+            Assert.Equal(forUnknown.StatusCode, forLocked.StatusCode);
+            Assert.Null(forLocked.Headers.Location);
+            Assert.Equal(unknownPage, Normalize(await forLocked.Content.ReadAsStringAsync(), locked.Email!));
+            Assert.DoesNotContain(forLocked.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies : [],
+                c => c.StartsWith("khp.auth=", StringComparison.Ordinal));
+        }
+
+        await using var db = f.Db.OwnerContext();
+        Assert.Contains(await db.AuditEvents.IgnoreQueryFilters().Where(e => e.TenantId == org && e.ActorUserId == locked.Id)
+            .Select(e => e.Action).ToListAsync(), a => a == "auth.lockout");
+    }
+
+    private async Task<HttpResponseMessage> SubmitSignInAsync(string email, string password) =>
+        await Forms.SubmitAsync(_noLinks.Browserless(), "/Account/Login", "login",
+            new Dictionary<string, string> { ["Input.Email"] = email, ["Input.Password"] = password });
+
     private async Task<string> SignInAsync(string email, string password)
     {
         var response = await Forms.SubmitAsync(_noLinks.Browserless(), "/Account/Login", "login",
@@ -170,6 +253,26 @@ public sealed partial class AccountEnumerationTests(PortalFixture f) : IAsyncLif
             ["Input.Password"] = password,
             ["Input.ConfirmPassword"] = password,
         });
+
+    /// <summary>The real hasher, recording which of its methods ran.</summary>
+    private sealed class CountingPasswordHasher : IPasswordHasher<PortalUser>
+    {
+        private readonly PasswordHasher<PortalUser> _inner = new();
+
+        public System.Collections.Concurrent.ConcurrentQueue<string> Calls { get; } = new();
+
+        public string HashPassword(PortalUser user, string password)
+        {
+            Calls.Enqueue("hash");
+            return _inner.HashPassword(user, password);
+        }
+
+        public PasswordVerificationResult VerifyHashedPassword(PortalUser user, string hashedPassword, string providedPassword)
+        {
+            Calls.Enqueue("verify");
+            return _inner.VerifyHashedPassword(user, hashedPassword, providedPassword);
+        }
+    }
 
     private async Task<string?> PasswordHashAsync(Guid userId)
     {

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using KubeHardenPortal.Data.Identity;
 using KubeHardenPortal.Web.Security;
 using KubeHardenPortal.Web.Tests.Infrastructure;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace KubeHardenPortal.Web.Tests.Account;
@@ -90,10 +92,22 @@ public sealed class AccountFlowTests(PortalFixture f)
             Assert.Equal(HttpStatusCode.OK, (await Forms.SubmitAsync(client, "/Account/Login", "login", wrong)).StatusCode);
         }
 
-        Assert.Contains("Account/Lockout", Forms.Location(await Forms.SubmitAsync(client, "/Account/Login", "login", wrong)), StringComparison.Ordinal);
-        // Even the right password is refused while locked out.
+        // The fifth locks the account; the page says what it says to any refused sign-in (no lockout page).
+        var fifth = await Forms.SubmitAsync(client, "/Account/Login", "login", wrong);
+        Assert.Equal(HttpStatusCode.OK, fifth.StatusCode);
+        Assert.Contains("it may be temporarily locked after repeated failures", await fifth.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using (var scope = f.Web.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+            Assert.True(await users.IsLockedOutAsync((await users.FindByIdAsync(user.Id.ToString()))!));
+        }
+
+        // Even the right password is refused while locked out, and no session cookie is issued.
         var right = new Dictionary<string, string> { ["Input.Email"] = user.Email!, ["Input.Password"] = TestUsers.Password };
-        Assert.Contains("Account/Lockout", Forms.Location(await Forms.SubmitAsync(client, "/Account/Login", "login", right)), StringComparison.Ordinal);
+        var refused = await Forms.SubmitAsync(client, "/Account/Login", "login", right);
+        Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
+        Assert.Contains("Invalid sign-in attempt.", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/organizations")).StatusCode);
     }
 
     [Fact]

@@ -97,6 +97,140 @@ public sealed partial class SsoSignInTests(PortalFixture f)
         Assert.False(await db.Users.AnyAsync(u => u.NormalizedEmail == email.ToUpperInvariant()));
     }
 
+    [Fact]
+    public async Task FirstSignIn_WithTheEmailOfALocalAccount_IsRefusedWithAClearMessage_AndLinksNothing()
+    {
+        var sso = await f.SsoAsync();
+        var (subject, email) = NewIdentity();
+        var local = await TestUsers.CreateAsync(f.Web, email);
+        sso.Idp.Next = new NextSignIn(subject, email);
+
+        var client = sso.Web.Browserless("https://localhost");
+        var refused = await SignInThroughProviderAsync(sso, client);
+        Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
+        var page = WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync());
+        Assert.Contains("An account with this e-mail already exists. Sign in with your password, then link single sign-on under "
+            + "Account → External logins.", page, StringComparison.Ordinal);
+        Assert.Contains(refused.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies : [],
+            c => c.StartsWith("Identity.External=;", StringComparison.Ordinal)); // the provider's answer is dropped
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/organizations")).StatusCode);
+        Assert.Null(await FindByLoginAsync(sso, subject));
+        await using var db = f.Db.OwnerContext();
+        Assert.Equal(local.Id, (await db.Users.SingleAsync(u => u.NormalizedEmail == email.ToUpperInvariant())).Id);
+    }
+
+    /// <summary>
+    /// The path the refusal above points to: sign in with the password, link the provider under Account → External
+    /// logins (a real round trip), and from then on SSO signs in to that same account. Both changes are audited.
+    /// </summary>
+    [Fact]
+    public async Task LinkFromAccountSettings_ThenSsoSignsInToTheSameAccount_AndUnlinkIsAudited()
+    {
+        var sso = await f.SsoAsync();
+        var (subject, email) = NewIdentity();
+        var local = await TestUsers.CreateAsync(f.Web, email);
+        var org = await TestUsers.CreateOrganizationAsync(f.Db, false, (local.Id, OrgRole.Member)); // account events are audited there
+        await TestUsers.SelectAsync(f.Db, local.Id, org);
+        sso.Idp.Next = new NextSignIn(subject, email);
+
+        var client = await PasswordSignInAsync(sso, email);
+        var linked = await LinkThroughProviderAsync(sso, client);
+        Assert.Contains("Single sign-on is linked", linked, StringComparison.Ordinal);
+        Assert.Contains("Fake IdP", linked, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"link-sso\"", linked, StringComparison.Ordinal);
+        Assert.Equal(local.Id, (await FindByLoginAsync(sso, subject))?.Id);
+
+        // A fresh browser signs in through the provider and lands in the same account, with no second one created.
+        var viaSso = sso.Web.Browserless("https://localhost");
+        Assert.Equal("/", Forms.LocationPath(await SignInThroughProviderAsync(sso, viaSso)));
+        Assert.Contains(email, await viaSso.GetStringAsync("/Account/Manage"), StringComparison.Ordinal);
+        await using (var db = f.Db.OwnerContext())
+        {
+            Assert.Equal(1, await db.Users.CountAsync(u => u.NormalizedEmail == email.ToUpperInvariant()));
+        }
+
+        // The account has a password, so the link can go again; afterwards SSO no longer reaches the account.
+        var unlinked = await Forms.SubmitAsync(client, "/Account/Manage/ExternalLogins", $"unlink-{SsoOptions.Scheme}-{subject}", new Dictionary<string, string>());
+        Assert.Equal("/Account/Manage/ExternalLogins", Forms.LocationPath(unlinked));
+        Assert.Null(await FindByLoginAsync(sso, subject));
+
+        await using var audit = f.Db.OwnerContext();
+        var actions = await audit.AuditEvents.IgnoreQueryFilters().Where(e => e.TenantId == org && e.ActorUserId == local.Id)
+            .OrderBy(e => e.At).Select(e => new { e.Action, e.Detail }).ToListAsync();
+        Assert.Contains(actions, a => a.Action == "auth.sso.linked" && a.Detail == "Fake IdP");
+        Assert.Contains(actions, a => a.Action == "auth.signin" && a.Detail == "Single sign-on");
+        Assert.Contains(actions, a => a.Action == "auth.sso.unlinked" && a.Detail == "Fake IdP");
+    }
+
+    [Fact]
+    public async Task Unlink_IsRefused_WhenSsoIsTheAccountsOnlyWayIn()
+    {
+        var sso = await f.SsoAsync();
+        var (subject, email) = NewIdentity();
+        sso.Idp.Next = new NextSignIn(subject, email);
+        var client = sso.Web.Browserless("https://localhost");
+        Assert.Equal("/", Forms.LocationPath(await SignInThroughProviderAsync(sso, client))); // provisioned, no password
+
+        var page = await client.GetStringAsync("/Account/Manage/ExternalLogins");
+        Assert.Contains("Fake IdP", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("unlink-login", page, StringComparison.Ordinal);
+
+        // Posting the form anyway changes nothing.
+        var forced = await Forms.SubmitAsync(client, "/Account/Manage/ExternalLogins", $"unlink-{SsoOptions.Scheme}-{subject}", new Dictionary<string, string>());
+        Assert.Equal(HttpStatusCode.OK, forced.StatusCode);
+        Assert.Contains("set a password first", await forced.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.NotNull(await FindByLoginAsync(sso, subject));
+    }
+
+    [Fact]
+    public async Task Link_IsRefused_ForAProviderIdentityThatSignsInToAnotherAccount()
+    {
+        var sso = await f.SsoAsync();
+        var (subject, email) = NewIdentity();
+        sso.Idp.Next = new NextSignIn(subject, email);
+        Assert.Equal("/", Forms.LocationPath(await SignInThroughProviderAsync(sso, sso.Web.Browserless("https://localhost"))));
+        var owner = (await FindByLoginAsync(sso, subject))!;
+
+        var other = await TestUsers.CreateAsync(f.Web);
+        var client = await PasswordSignInAsync(sso, other.Email!);
+        var page = await LinkThroughProviderAsync(sso, client, expectRedirect: false);
+        Assert.Contains("already linked to another account", page, StringComparison.Ordinal);
+        Assert.Equal(owner.Id, (await FindByLoginAsync(sso, subject))?.Id);
+    }
+
+    private static async Task<HttpClient> PasswordSignInAsync(SsoPortal sso, string email)
+    {
+        var client = sso.Web.Browserless("https://localhost");
+        var signedIn = await Forms.SubmitAsync(client, "/Account/Login", "login",
+            new Dictionary<string, string> { ["Input.Email"] = email, ["Input.Password"] = TestUsers.Password });
+        Assert.Equal("/", Forms.LocationPath(signedIn));
+        return client;
+    }
+
+    /// <summary>The Link button on Account → External logins, the provider round trip, and the page it returns to.</summary>
+    private static async Task<string> LinkThroughProviderAsync(SsoPortal sso, HttpClient client, bool expectRedirect = true)
+    {
+        var manage = await client.GetStringAsync("/Account/Manage/ExternalLogins");
+        Assert.Contains("id=\"link-sso\"", manage, StringComparison.Ordinal);
+        var challenge = await client.PostAsync("/Account/Manage/LinkExternalLogin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(Antiforgery().Match(manage).Groups[1].Value),
+        }));
+        var callback = await FollowProviderAsync(sso, client, challenge);
+        var back = Forms.LocationPath(callback);
+        Assert.Equal("/Account/Manage/ExternalLogins?Action=LinkLoginCallback", back);
+        var answer = await client.GetAsync(back);
+        if (!expectRedirect)
+        {
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            return await answer.Content.ReadAsStringAsync();
+        }
+
+        Assert.Equal("/Account/Manage/ExternalLogins", Forms.LocationPath(answer));
+        return await client.GetStringAsync("/Account/Manage/ExternalLogins");
+    }
+
     private static (string Subject, string Email) NewIdentity()
     {
         var id = Guid.NewGuid().ToString("N");
@@ -124,6 +258,12 @@ public sealed partial class SsoSignInTests(PortalFixture f)
             ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token),
             ["returnUrl"] = "/",
         }));
+        return await FollowProviderAsync(sso, client, challenge);
+    }
+
+    /// <summary>From the portal's challenge to the provider's authorize endpoint and back to /signin-oidc.</summary>
+    private static async Task<HttpResponseMessage> FollowProviderAsync(SsoPortal sso, HttpClient client, HttpResponseMessage challenge)
+    {
         var authorize = Forms.Location(challenge);
         Assert.StartsWith(sso.Idp.Issuer + "/authorize?", authorize, StringComparison.Ordinal);
 

@@ -175,11 +175,11 @@ public sealed class ApiTokenTests(PortalFixture f)
         var org = await TestUsers.CreateOrganizationAsync(f.Db, requireMfa: false, (member.Id, OrgRole.Member));
         await TestUsers.SelectAsync(f.Db, member.Id, org);
         var memberClient = await TestUsers.SignedInClientAsync(f.Web, member.Email!);
-        // Refused at the route (PageAccess): redirected to the access-denied page, nothing of either page rendered.
+        // Refused at the route (PageAccess): 403 with the access-denied page, nothing of either page rendered.
         foreach (var (path, marker) in new[] { ("/settings/api-tokens", "token-create"), ("/audit", "export.csv") })
         {
             using var refused = await memberClient.GetAsync(path);
-            Assert.StartsWith("/Account/AccessDenied", Forms.LocationPath(refused), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
             Assert.DoesNotContain(marker, await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
     }

@@ -19,7 +19,8 @@ public sealed class PermissionMatrixTests(PortalFixture f)
 
     private const string Login = "302>/Account/Login";
     private const string TwoFactor = "302>/Account/Manage/TwoFactorAuthentication";
-    private const string Denied = "302>/Account/AccessDenied";
+    private const string Denied = "403"; // the access-denied page, rendered with the refusal's status (no redirect)
+    private const string AccessDeniedText = "Your account does not have access to that page.";
 
     /// <summary>Expected outcome per caller, in the order of <see cref="Callers"/>. "302>/path" is a redirect there.</summary>
     private static readonly Dictionary<string, string[]> Expected = new(StringComparer.Ordinal)
@@ -55,6 +56,8 @@ public sealed class PermissionMatrixTests(PortalFixture f)
         // ----- account form posts: without an antiforgery token nothing happens
         ["POST /Account/Logout"] = ["400", "400", "400", "400", "400", "400"],
         ["POST /Account/PerformExternalLogin"] = ["400", "400", "400", "400", "400", "400"],
+        // Linking single sign-on needs a session first (sign-in for anonymous callers).
+        ["POST /Account/Manage/LinkExternalLogin"] = [Login, "400", "400", "400", "400", "400"],
 
         // ----- app pages: sign-in required; the organization gate renders in the page
         ["GET /"] = [Login, "200", "200", "200", "200", "200"],
@@ -63,7 +66,7 @@ public sealed class PermissionMatrixTests(PortalFixture f)
         ["GET /tickets"] = [Login, "200", "200", "200", "200", "200"],
         // Route-level role policies (PageAccess), against the role in the selected organization; the same minimums as
         // the API: every member sees their teams, Auditor+ read members, the audit log and settings, Owner/Admin manage
-        // tokens. A refused role is redirected to the access-denied page before anything renders.
+        // tokens. A refused role gets 403 with the access-denied page, before anything of the refused page renders.
         ["GET /teams"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /audit"] = [Login, "200", "200", "200", Denied, "200"],
         ["GET /settings"] = [Login, "200", "200", "200", Denied, "200"],
@@ -81,6 +84,7 @@ public sealed class PermissionMatrixTests(PortalFixture f)
         ["GET /Account/Manage/GenerateRecoveryCodes"] = [Login, TwoFactor, TwoFactor, TwoFactor, TwoFactor, TwoFactor],
         ["GET /Account/Manage/ResetAuthenticator"] = [Login, "200", "200", "200", "200", "200"],
         ["GET /Account/Manage/TwoFactorAuthentication"] = [Login, "200", "200", "200", "200", "200"],
+        ["GET /Account/Manage/ExternalLogins"] = [Login, "200", "200", "200", "200", "200"],
 
         // ----- public account pages
         ["GET /Account/Login"] = ["200", "200", "200", "200", "200", "200"],
@@ -300,6 +304,11 @@ public sealed class PermissionMatrixTests(PortalFixture f)
                 if (!ok)
                 {
                     failures.Add($"{key} as {Callers[i]}: expected {expected[i]}, got {actual}");
+                }
+                else if (expected[i] == Denied && !path.StartsWith("/api/", StringComparison.Ordinal)
+                         && !(await response.Content.ReadAsStringAsync()).Contains(AccessDeniedText, StringComparison.Ordinal))
+                {
+                    failures.Add($"{key} as {Callers[i]}: 403 without the access-denied page");
                 }
 
                 // The other organization's owner never sees this organization's data.

@@ -12,15 +12,18 @@ namespace KubeHardenPortal.Web.Tests.Browser;
 /// </summary>
 public sealed class BrowserSession : IAsyncDisposable
 {
-    private BrowserSession(PortalWebFactory web, IPlaywright playwright, IBrowser browser, string baseUrl)
+    private readonly bool _ownsHost;
+
+    private BrowserSession(PortalWebFactoryBase web, bool ownsHost, IPlaywright playwright, IBrowser browser, string baseUrl)
     {
         Web = web;
+        _ownsHost = ownsHost;
         Playwright = playwright;
         Browser = browser;
         BaseUrl = baseUrl.TrimEnd('/');
     }
 
-    public PortalWebFactory Web { get; }
+    public PortalWebFactoryBase Web { get; }
     public IPlaywright Playwright { get; }
     public IBrowser Browser { get; }
     public string BaseUrl { get; }
@@ -29,16 +32,22 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public const string Chromium = "/usr/bin/chromium";
 
-    public static async Task<BrowserSession> StartAsync(string appConnectionString)
+    public static Task<BrowserSession> StartAsync(string appConnectionString)
+    {
+        var web = new PortalWebFactory(appConnectionString);
+        web.UseKestrel(0);
+        web.StartServer();
+        return AttachAsync(web, ownsHost: true);
+    }
+
+    /// <summary>A browser on a host already started on a real port (<c>UseKestrel</c>), such as the SSO portal's.</summary>
+    public static async Task<BrowserSession> AttachAsync(PortalWebFactoryBase web, bool ownsHost = false)
     {
         if (!File.Exists(Chromium))
         {
             throw new InvalidOperationException($"{Chromium} is missing: apt-get install -y chromium (browser tests never download a browser)");
         }
 
-        var web = new PortalWebFactory(appConnectionString);
-        web.UseKestrel(0);
-        web.StartServer();
         var address = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new()
@@ -48,7 +57,7 @@ public sealed class BrowserSession : IAsyncDisposable
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync"],
         });
-        return new BrowserSession(web, playwright, browser, address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        return new BrowserSession(web, ownsHost, playwright, browser, address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
     }
 
     /// <summary>Console errors of every page (a CSP violation or a failed script shows up here).</summary>
@@ -83,7 +92,10 @@ public sealed class BrowserSession : IAsyncDisposable
     {
         await Browser.DisposeAsync();
         Playwright.Dispose();
-        await Web.DisposeAsync();
+        if (_ownsHost)
+        {
+            await Web.DisposeAsync();
+        }
     }
 
     private static string FindScreenshotDir()

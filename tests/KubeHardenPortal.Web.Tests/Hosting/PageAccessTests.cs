@@ -38,7 +38,8 @@ public sealed class PageAccessTests(PortalFixture f)
             foreach (var path in new[] { "/audit", "/members", "/settings", "/settings/api-tokens" })
             {
                 var response = await client.GetAsync(path);
-                Assert.StartsWith("/Account/AccessDenied", Forms.LocationPath(response), StringComparison.Ordinal);
+                Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+                Assert.Contains(AccessDeniedText, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             }
         }
 
@@ -50,6 +51,52 @@ public sealed class PageAccessTests(PortalFixture f)
                 Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(path)).StatusCode);
             }
         }
+    }
+
+    /// <summary>
+    /// A typed URL to a refused page answers 403 with the access-denied page in place (the address is kept), for a GET
+    /// and a form post alike; anonymous callers are still sent to sign in, and APIs keep their problem responses.
+    /// </summary>
+    [Fact]
+    public async Task RefusedRole_Gets403WithTheAccessDeniedPage_AnonymousIsSentToSignIn_ApiAnswersProblemDetails()
+    {
+        var owner = await TestUsers.CreateAsync(f.Web);
+        var member = await TestUsers.CreateAsync(f.Web);
+        var org = await TestUsers.CreateOrganizationAsync(f.Db, false, (owner.Id, OrgRole.Owner), (member.Id, OrgRole.Member));
+        await TestUsers.SelectAsync(f.Db, member.Id, org);
+        using var client = await TestUsers.SignedInClientAsync(f.Web, member.Email!);
+
+        using var refused = await client.GetAsync("/audit?page=2");
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Null(refused.Headers.Location);
+        Assert.Equal("text/html", refused.Content.Headers.ContentType?.MediaType);
+        var html = await refused.Content.ReadAsStringAsync();
+        Assert.Contains("<title>Access denied · KubeHarden</title>", html, StringComparison.Ordinal);
+        Assert.Contains(AccessDeniedText, html, StringComparison.Ordinal);
+        Assert.DoesNotContain("export.csv", html, StringComparison.Ordinal); // nothing of the audit page itself
+        // The same page as the access-denied address itself shows (the product's look), apart from per-request tokens.
+        var direct = await client.GetStringAsync("/Account/AccessDenied");
+        Assert.Equal(AuthHeader(direct), AuthHeader(html));
+
+        using var post = await client.PostAsync("/settings", new FormUrlEncodedContent([]));
+        Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
+        Assert.Contains(AccessDeniedText, await post.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var anonymous = await f.Web.Browserless().GetAsync("/audit");
+        Assert.StartsWith("/Account/Login", Forms.LocationPath(anonymous), StringComparison.Ordinal);
+
+        using var api = await client.GetAsync("/api/v1/audit-events");
+        Assert.Equal(HttpStatusCode.Forbidden, api.StatusCode);
+        Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
+    }
+
+    private const string AccessDeniedText = "Your account does not have access to that page.";
+
+    private static string AuthHeader(string html)
+    {
+        var start = html.IndexOf("khp-auth-title", StringComparison.Ordinal);
+        Assert.True(start >= 0, "no access-denied heading");
+        return html[start..html.IndexOf("</main>", start, StringComparison.Ordinal)];
     }
 
     [Fact]

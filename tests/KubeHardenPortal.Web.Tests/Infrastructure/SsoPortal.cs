@@ -30,7 +30,9 @@ public sealed class SsoPortal : IAsyncDisposable
 
     public PortalWebFactoryBase Web { get; }
 
-    public static async Task<SsoPortal> StartAsync(string appConnectionString)
+    /// <param name="appConnectionString">The fixture's database, as khp_app.</param>
+    /// <param name="onRealPort">Kestrel on a loopback port for a real browser, instead of the in-memory test server.</param>
+    public static async Task<SsoPortal> StartAsync(string appConnectionString, bool onRealPort = false)
     {
         var idp = await FakeOpenIdProvider.StartAsync();
         var smtp = new FakeSmtpServer();
@@ -44,6 +46,11 @@ public sealed class SsoPortal : IAsyncDisposable
             ["Email:SmtpPort"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Email:SmtpUseTls"] = "false",
         });
+        if (onRealPort)
+        {
+            web.UseKestrel(0);
+        }
+
         web.StartServer();
         return new SsoPortal(idp, smtp, web);
     }

@@ -11,7 +11,7 @@ public static class TestUsers
 {
     public const string Password = "Test-Password-2026";
 
-    public static async Task<PortalUser> CreateAsync(PortalWebFactory web, string? email = null, bool confirmed = true)
+    public static async Task<PortalUser> CreateAsync(PortalWebFactoryBase web, string? email = null, bool confirmed = true)
     {
         using var scope = web.Services.CreateScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
@@ -50,7 +50,7 @@ public static class TestUsers
     }
 
     /// <summary>Signs in through the real sign-in form; the client keeps the cookie.</summary>
-    public static async Task<HttpClient> SignedInClientAsync(PortalWebFactory web, string email)
+    public static async Task<HttpClient> SignedInClientAsync(PortalWebFactoryBase web, string email)
     {
         var client = web.Browserless();
         var response = await Forms.SubmitAsync(client, "/Account/Login", "login",

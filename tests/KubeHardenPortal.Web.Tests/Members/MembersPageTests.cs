@@ -10,7 +10,7 @@ namespace KubeHardenPortal.Web.Tests.Members;
 public sealed class MembersPageTests(PortalFixture f)
 {
     [Fact]
-    public async Task Owner_SeesMembersAndInviteForm_MemberIsRedirectedToAccessDenied()
+    public async Task Owner_SeesMembersAndInviteForm_MemberGets403AccessDenied()
     {
         var owner = await TestUsers.CreateAsync(f.Web);
         var member = await TestUsers.CreateAsync(f.Web);
@@ -26,7 +26,8 @@ public sealed class MembersPageTests(PortalFixture f)
 
         using var memberClient = await TestUsers.SignedInClientAsync(f.Web, member.Email!);
         var denied = await memberClient.GetAsync("/members");
-        Assert.StartsWith("/Account/AccessDenied", Forms.LocationPath(denied), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Contains("Your account does not have access to that page.", await denied.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.DoesNotContain(owner.Email!, await denied.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 

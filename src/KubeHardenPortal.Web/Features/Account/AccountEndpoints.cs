@@ -42,6 +42,31 @@ internal static class AccountEndpoints
             return TypedResults.Challenge(properties, [SsoOptions.Scheme]);
         }).RequireRateLimiting(SignInRateLimiting.Policy);
 
+        // Linking single sign-on to the signed-in account: the challenge carries the user's id, and the Manage page's
+        // callback accepts only an external sign-in that returns it (so a half-finished SSO sign-in cannot be linked).
+        account.MapPost("/Manage/LinkExternalLogin", async Task<IResult> (HttpContext context, IAntiforgery antiforgery,
+            SignInManager<PortalUser> signIn, UserManager<PortalUser> users, IOptions<SsoOptions> sso) =>
+        {
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                return TypedResults.BadRequest();
+            }
+
+            if (!sso.Value.IsConfigured)
+            {
+                return TypedResults.NotFound();
+            }
+
+            await context.SignOutAsync(IdentityConstants.ExternalScheme);
+            var redirect = UriHelper.BuildRelative(context.Request.PathBase, ExternalLoginsPath,
+                QueryString.Create("Action", LinkLoginCallbackAction));
+            var properties = signIn.ConfigureExternalAuthenticationProperties(SsoOptions.Scheme, redirect, users.GetUserId(context.User));
+            return TypedResults.Challenge(properties, [SsoOptions.Scheme]);
+        }).RequireAuthorization().RequireRateLimiting(SignInRateLimiting.Policy);
+
         return app;
     }
+
+    public const string ExternalLoginsPath = "/Account/Manage/ExternalLogins";
+    public const string LinkLoginCallbackAction = "LinkLoginCallback";
 }

@@ -15,6 +15,9 @@ namespace KubeHardenPortal.Web.Features.Account;
 
 public partial class ExternalLogin
 {
+    internal const string ExistingAccountMessage = "Error: An account with this e-mail already exists. Sign in with your password, "
+        + "then link single sign-on under Account → External logins.";
+
     private string? _error;
 
     [CascadingParameter]
@@ -79,7 +82,10 @@ public partial class ExternalLogin
 
         if (await Users.FindByEmailAsync(email) is not null)
         {
-            _error = "Error: an account with this email already exists. Sign in with your password.";
+            // Never link on the e-mail alone (whoever controls that address at the provider would take over the local
+            // account): its owner signs in with the password and links the provider from the account settings.
+            await HttpContext.SignOutAsync(IdentityConstants.ExternalScheme);
+            _error = ExistingAccountMessage;
             return;
         }
 

@@ -15,6 +15,13 @@ namespace KubeHardenPortal.Web.Features.Account;
 
 public partial class Login
 {
+    /// <summary>
+    /// The one answer to a refused password sign-in: wrong password, unknown address and locked account alike (only the
+    /// right password for an unconfirmed account is told more).
+    /// </summary>
+    internal const string InvalidSignIn =
+        "Error: Invalid sign-in attempt. If you have an account, it may be temporarily locked after repeated failures.";
+
     private string? _error;
 
     [CascadingParameter]
@@ -63,8 +70,10 @@ public partial class Login
                 await Audit.RecordAccountEventAsync(user, "auth.lockout", "Too many failed sign-ins", ip, ct);
             }
 
+            // The same answer as a wrong password or an unknown address: a distinct lockout page would tell anyone who
+            // types an address five times that it has an account. The owner learns it from the message's second sentence.
             Logger.LogWarning("Sign-in refused: account locked out");
-            Redirect.RedirectTo("Account/Lockout");
+            _error = InvalidSignIn;
         }
         else if (result.IsNotAllowed && user is not null && !await Users.IsLockedOutAsync(user)
                  && await Users.CheckPasswordAsync(user, Input.Password))
@@ -85,8 +94,11 @@ public partial class Login
                 await Audit.RecordAccountEventAsync(user, "auth.signin.failed", "Wrong password", ip, ct);
             }
 
-            _error = "Error: that email and password don't match an account.";
+            _error = InvalidSignIn;
         }
+
+        // The form is shown again: never echo the password back into the page.
+        Input.Password = "";
     }
 
     private sealed class InputModel

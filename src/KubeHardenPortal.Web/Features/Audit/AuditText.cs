@@ -21,6 +21,8 @@ public static class AuditText
         ["auth.mfa.recovery-codes"] = "generated new recovery codes",
         ["auth.password.changed"] = "changed their password",
         ["auth.password.reset"] = "reset their password",
+        ["auth.sso.linked"] = "linked single sign-on to their account",
+        ["auth.sso.unlinked"] = "unlinked single sign-on from their account",
         ["member.role.changed"] = "changed a member's role",
         ["member.removed"] = "removed a member",
         ["org.ownership.transferred"] = "transferred ownership",
