@@ -156,10 +156,6 @@ internal static class ChildCommand
         else
         {
             loaded = new InputLoader(Limits).Load([file]);
-            if (Environment.GetEnvironmentVariable("KH_X_PROMOTE") is { } mode)
-            {
-                GC.Collect(mode == "2" ? 2 : 1, GCCollectionMode.Forced, blocking: true, compacting: mode == "c");
-            }
 
             objects = loaded.Snapshot.Objects.Count;
             checksum = objects;
