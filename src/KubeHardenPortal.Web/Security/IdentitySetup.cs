@@ -20,6 +20,7 @@ internal static class IdentitySetup
         services.AddScoped<CurrentOrganization>();
         services.AddScoped<CircuitHandler, TenantCircuitHandler>();
         services.AddSingleton<MembershipChanges>();
+        services.AddHostedService<MembershipSignalRelay>();  // membership changes across web replicas (LISTEN/NOTIFY)
         services.AddScoped<RequireOrganizationFilter>();
 
         var auth = services.AddAuthentication(o =>
