@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the portal on the embedded default, on this machine only:
 #   1. a private PostgreSQL from the machine's binaries in .data/postgres (durable, kept between runs);
-#   2. generated passwords for the owner and the khp_app / khp_system / khp_jobs roles in .data/secrets.env (chmod 600);
+#   2. generated passwords for the owner and the khp_app / khp_system / khp_jobs roles in .data/secrets.env (chmod 600),
+#      and a self-signed certificate in .data/dataprotection/keys.pfx that encrypts the Data Protection keys at rest
+#      (DataProtection__CertificatePath / DataProtection__CertificatePassword, given to the web app and the worker alike);
 #   3. migrations applied by the Migrations project (the web app never migrates by itself);
 #   4. the demo organization seeded once (one user per role, two teams);
 #   5. the Worker (Hangfire server as khp_jobs; in Development it logs e-mails, invitation links included, instead of sending);
@@ -48,8 +50,23 @@ if [ ! -f "$SECRETS" ]; then
   (umask 077; printf 'KHP_OWNER_PASSWORD=%s\nKHP_APP_PASSWORD=%s\nKHP_SYSTEM_PASSWORD=%s\nKHP_JOBS_PASSWORD=%s\n' \
     "$(gen)" "$(gen)" "$(gen)" "$(gen)" > "$SECRETS")
 fi
+grep -q '^KHP_DP_CERT_PASSWORD=' "$SECRETS" || printf 'KHP_DP_CERT_PASSWORD=%s\n' "$(gen)" >> "$SECRETS"
 chmod 600 "$SECRETS"
 set -a; . "$SECRETS"; set +a
+
+DP_DIR="$DATA/dataprotection"
+DP_CERT="$DP_DIR/keys.pfx"
+if [ ! -f "$DP_CERT" ]; then
+  command -v openssl >/dev/null || { echo "openssl is required to make the Data Protection certificate" >&2; exit 1; }
+  say "generating the Data Protection key-encryption certificate in .data/dataprotection"
+  (umask 077; mkdir -p "$DP_DIR"
+   openssl req -x509 -newkey rsa:3072 -nodes -sha256 -days 3650 -subj "/CN=KubeHardenPortal Data Protection (local)" \
+     -keyout "$DP_DIR/key.pem" -out "$DP_DIR/cert.pem" 2>/dev/null
+   openssl pkcs12 -export -inkey "$DP_DIR/key.pem" -in "$DP_DIR/cert.pem" -out "$DP_CERT" -passout env:KHP_DP_CERT_PASSWORD
+   rm -f "$DP_DIR/key.pem")
+fi
+# Both hosts read the key ring: they must decrypt it with the same certificate.
+export DataProtection__CertificatePath="$DP_CERT" DataProtection__CertificatePassword="$KHP_DP_CERT_PASSWORD"
 
 if [ ! -s "$PGDATA_DIR/PG_VERSION" ]; then
   say "creating the database cluster in .data/postgres"
@@ -130,7 +147,7 @@ cat <<MSG
 $(cat "$CREDS")
 
   New accounts: sign up in the browser; the confirmation link is shown on the page (no mail server here).
-  Invitation e-mails go through the worker, which logs them (link included) in this terminal.
+  Invitation and account e-mails go through the worker, which logs them (link included) in this terminal.
   Data: .data/postgres (kept between runs).  Stop: Ctrl-C.
 
 MSG

@@ -14,14 +14,16 @@ public sealed record ReceivedMail(string MailFrom, IReadOnlyList<string> Recipie
 /// </summary>
 public sealed class FakeSmtpServer : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private readonly ConcurrentQueue<ReceivedMail> _messages = new();
     private readonly SemaphoreSlim _received = new(0);
 
-    public FakeSmtpServer()
+    /// <param name="port">0 for any free port; a fixed one to bring a relay "back up" where a client was told to connect.</param>
+    public FakeSmtpServer(int port = 0)
     {
+        _listener = new TcpListener(IPAddress.Loopback, port);
         _listener.Start();
         _accepting = AcceptAsync(_stop.Token);
     }

@@ -15,6 +15,7 @@ public interface IEmailJob
 {
     /// <summary>E-mail confirmation or password reset for a user (users are global: no tenant).</summary>
     /// <param name="link">The absolute http(s) URL the user opens.</param>
+    /// <remarks>The plaintext link sits in Hangfire's job table: enqueue <see cref="SendProtectedAccountEmailAsync"/> instead.</remarks>
     Task SendAccountEmailAsync(Guid userId, AccountEmailKind kind, string link, CancellationToken cancellationToken);
 
     /// <summary>Confirmation of a new e-mail address: sent to that new address, which is not stored until confirmed.</summary>
@@ -30,6 +31,14 @@ public interface IEmailJob
     /// invitation is no longer pending or the link does not decrypt for this tenant and invitation.
     /// </summary>
     Task SendProtectedInvitationAsync(Guid tenantId, Guid invitationId, string protectedLink, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// An account e-mail whose link (or, for <see cref="AccountEmailKind.ResetCode"/>, code) is encrypted with the key ring
+    /// (<see cref="AccountLinkProtection"/>), so no confirmation or reset token sits readable in job storage. Sent to the
+    /// user's address as stored when the job runs. Skipped (not failed) when the user is gone or the payload does not
+    /// decrypt for this user and kind.
+    /// </summary>
+    Task SendProtectedAccountEmailAsync(Guid userId, AccountEmailKind kind, string protectedLink, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -44,9 +53,27 @@ public static class InvitationLinkProtection
     public static string[] SubPurposes(Guid tenantId, Guid invitationId) => [tenantId.ToString("D"), invitationId.ToString("D")];
 }
 
+/// <summary>
+/// How an account e-mail's link is protected in a job argument: <c>CreateProtector(Purpose, userId "D", kind number)</c>.
+/// The sub-purposes bind the ciphertext to its user and kind, so a reset link cannot be replayed as another user's mail.
+/// </summary>
+public static class AccountLinkProtection
+{
+    public const string Purpose = "KubeHardenPortal.Email.AccountLink.v1";
+
+    public static string[] SubPurposes(Guid userId, AccountEmailKind kind) =>
+        [userId.ToString("D"), ((int)kind).ToString(System.Globalization.CultureInfo.InvariantCulture)];
+}
+
 /// <summary>Account e-mails. Serialized as numbers in queued jobs: never renumber.</summary>
 public enum AccountEmailKind
 {
     ConfirmEmail = 1,
     ResetPassword = 2,
+
+    /// <summary>Someone tried to sign up with the address of an existing account; the link is the sign-in page.</summary>
+    AccountExists = 3,
+
+    /// <summary>A password reset code (Identity's API flow) instead of a link.</summary>
+    ResetCode = 4,
 }

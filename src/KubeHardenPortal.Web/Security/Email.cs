@@ -1,36 +1,21 @@
 using System.Collections.Concurrent;
-using System.ComponentModel.DataAnnotations;
-using System.Net;
-using System.Net.Mail;
-using System.Text.Encodings.Web;
-using System.Threading.Channels;
+using Hangfire;
+using KubeHardenPortal.Contracts.Email;
+using KubeHardenPortal.Contracts.Jobs;
 using KubeHardenPortal.Data.Identity;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
 namespace KubeHardenPortal.Web.Security;
 
-/// <summary>Outgoing email. With no SMTP host the portal sends nothing; in Development links are shown on the page and logged.</summary>
+/// <summary>
+/// Account e-mail on the Web side. The Web only enqueues; the Worker sends (section "Email" of the Worker: Mode, Smtp).
+/// In Development links are also shown on the page and logged.
+/// </summary>
 public sealed class EmailOptions
 {
     public const string Section = "Email";
-
-    [Required, EmailAddress]
-    public string FromAddress { get; init; } = "no-reply@kubeharden.local";
-
-    public string FromName { get; init; } = "KubeHarden Portal";
-
-    public string? SmtpHost { get; init; }
-
-    [Range(1, 65535)]
-    public int SmtpPort { get; init; } = 587;
-
-    public bool SmtpUseTls { get; init; } = true;
-
-    public string? SmtpUserName { get; init; }
-
-    /// <summary>From the environment (Email__SmtpPassword), never from appsettings.</summary>
-    public string? SmtpPassword { get; init; }
 
     /// <summary>Show confirmation/reset links on the page and in the log. Development only (defaults to it).</summary>
     public bool? ShowLinksOnPage { get; set; }
@@ -52,11 +37,9 @@ internal static class EmailSetup
 {
     public static IServiceCollection AddPortalEmail(this IServiceCollection services, bool isDevelopment)
     {
-        services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section);
         services.PostConfigure<EmailOptions>(o => o.ShowLinksOnPage ??= isDevelopment);
         services.AddSingleton<DevelopmentOutbox>();
-        services.AddSingleton<SmtpOutbox>();
-        services.AddHostedService<SmtpDispatcher>();
         services.AddSingleton<PortalEmailSender>();
         services.AddSingleton<IEmailSender<PortalUser>>(sp => sp.GetRequiredService<PortalEmailSender>());
         return services;
@@ -64,58 +47,71 @@ internal static class EmailSetup
 }
 
 /// <summary>
-/// Account e-mails: recorded in the development outbox when showing links is allowed, and handed to
-/// <see cref="SmtpDispatcher"/> when SMTP is configured. The request never waits for the mail server, so how long a
-/// sign-up, password reset or resend takes does not tell whether a message was sent (account enumeration by timing).
+/// Account e-mails go durably through Hangfire to the Worker (<see cref="IEmailJob.SendProtectedAccountEmailAsync"/>),
+/// like invitations: the job is in PostgreSQL before the request returns, so a web process that dies loses nothing, and
+/// the Worker retries while the relay is down. The link carries a single-use token and job arguments sit in the
+/// database, so it is encrypted with the shared key ring (<see cref="AccountLinkProtection"/>). The request never
+/// waits for the mail server (account enumeration by timing). Links are recorded in the development outbox and logged
+/// only when showing links is allowed.
 /// </summary>
-internal sealed partial class PortalEmailSender(IOptions<EmailOptions> options, DevelopmentOutbox outbox, SmtpOutbox smtp,
-    ILogger<PortalEmailSender> logger) : IEmailSender<PortalUser>
+internal sealed partial class PortalEmailSender(IOptions<EmailOptions> options, DevelopmentOutbox outbox, IBackgroundJobClient jobs,
+    IDataProtectionProvider protection, IServiceScopeFactory scopes, ILogger<PortalEmailSender> logger) : IEmailSender<PortalUser>
 {
     public const string AccountExistsKind = "account-exists";
 
-    public Task SendConfirmationLinkAsync(PortalUser user, string email, string confirmationLink) =>
-        SendAsync(email, "confirm-email", "Confirm your email for KubeHarden Portal",
-            $"Welcome to KubeHarden Portal. Confirm your email address by opening this link:", confirmationLink);
+    public Task SendConfirmationLinkAsync(PortalUser user, string email, string confirmationLink)
+    {
+        Send(user.Id, AccountEmailKind.ConfirmEmail, email, "confirm-email", confirmationLink);
+        return Task.CompletedTask;
+    }
 
-    public Task SendPasswordResetLinkAsync(PortalUser user, string email, string resetLink) =>
-        SendAsync(email, "reset-password", "Reset your KubeHarden Portal password",
-            "Someone asked to reset the password of your KubeHarden Portal account. If it was you, open this link:", resetLink);
+    public Task SendPasswordResetLinkAsync(PortalUser user, string email, string resetLink)
+    {
+        Send(user.Id, AccountEmailKind.ResetPassword, email, "reset-password", resetLink);
+        return Task.CompletedTask;
+    }
 
-    public Task SendPasswordResetCodeAsync(PortalUser user, string email, string resetCode) =>
-        SendAsync(email, "reset-code", "Your KubeHarden Portal password reset code", "Your password reset code:", resetCode);
+    public Task SendPasswordResetCodeAsync(PortalUser user, string email, string resetCode)
+    {
+        Send(user.Id, AccountEmailKind.ResetCode, email, "reset-code", resetCode);
+        return Task.CompletedTask;
+    }
 
     /// <summary>Sign-up with an address that already has an account: tell its owner instead of saying so on the page.</summary>
-    public Task SendAccountExistsNoticeAsync(string email, string signInLink) =>
-        SendAsync(email, AccountExistsKind, "Someone tried to sign up with your KubeHarden Portal address",
-            "Someone (maybe you) tried to create a KubeHarden Portal account with this e-mail address, which already has an account. " +
-            "Nothing was changed. To sign in, or to reset a forgotten password from the sign-in page, open this link. " +
-            "If it was not you, you can ignore this message:", signInLink);
-
-    private Task SendAsync(string to, string kind, string subject, string intro, string link)
+    public async Task SendAccountExistsNoticeAsync(string email, string signInLink)
     {
-        var o = options.Value;
-        if (o.ShowLinksOnPage == true)
+        // Jobs name users by id (the Worker reads the address when it runs), and this caller has only the address.
+        await using var scope = scopes.CreateAsyncScope();
+        var user = await scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>().FindByEmailAsync(email);
+        if (user is null)
         {
-            outbox.Put(new OutboxMessage(to, kind, link));
-            Log.DevelopmentLink(logger, kind, to, link);
+            Log.NotQueued(logger, AccountExistsKind, "no account has this address any more");
+            return;
         }
 
-        if (string.IsNullOrWhiteSpace(o.SmtpHost))
-        {
-            if (o.ShowLinksOnPage != true)
-            {
-                Log.NotSent(logger, kind);
-            }
+        Send(user.Id, AccountEmailKind.AccountExists, email, AccountExistsKind, signInLink);
+    }
 
-            return Task.CompletedTask;
+    private void Send(Guid userId, AccountEmailKind kind, string to, string kindName, string link)
+    {
+        if (options.Value.ShowLinksOnPage == true)
+        {
+            outbox.Put(new OutboxMessage(to, kindName, link));
+            Log.DevelopmentLink(logger, kindName, to, link);
         }
 
-        if (!smtp.TryQueue(new SmtpMessage(to, kind, subject, intro, link)))
+        var protectedLink = protection.CreateProtector(AccountLinkProtection.Purpose, AccountLinkProtection.SubPurposes(userId, kind)).Protect(link);
+        try
         {
-            Log.Dropped(logger, kind);
+            var jobId = jobs.Enqueue<IEmailJob>(JobQueues.Notifications,
+                j => j.SendProtectedAccountEmailAsync(userId, kind, protectedLink, CancellationToken.None));
+            Log.Queued(logger, kindName, userId, jobId);
         }
-
-        return Task.CompletedTask;
+        catch (BackgroundJobClientException ex)
+        {
+            // Job storage unreachable: the page answers as usual (no enumeration); the user can ask again. Ids only.
+            Log.NotQueued(logger, kindName, ex.GetType().Name);
+        }
     }
 
     private static partial class Log
@@ -123,77 +119,10 @@ internal sealed partial class PortalEmailSender(IOptions<EmailOptions> options, 
         [LoggerMessage(LogLevel.Information, "Development email ({Kind}) to {Recipient}: {Link}")]
         public static partial void DevelopmentLink(ILogger logger, string kind, string recipient, string link);
 
-        [LoggerMessage(LogLevel.Warning, "Email ({Kind}) not sent: no SMTP host is configured (Email:SmtpHost)")]
-        public static partial void NotSent(ILogger logger, string kind);
+        [LoggerMessage(LogLevel.Information, "Email ({Kind}) for user {UserId} queued as job {JobId}")]
+        public static partial void Queued(ILogger logger, string kind, Guid userId, string jobId);
 
-        [LoggerMessage(LogLevel.Error, "Email ({Kind}) dropped: the SMTP queue is full")]
-        public static partial void Dropped(ILogger logger, string kind);
+        [LoggerMessage(LogLevel.Error, "Email ({Kind}) not queued: {Reason}")]
+        public static partial void NotQueued(ILogger logger, string kind, string reason);
     }
-}
-
-internal sealed record SmtpMessage(string To, string Kind, string Subject, string Intro, string Link);
-
-/// <summary>A bounded in-memory queue between the pages and <see cref="SmtpDispatcher"/>.</summary>
-internal sealed class SmtpOutbox
-{
-    private readonly Channel<SmtpMessage> _channel =
-        Channel.CreateBounded<SmtpMessage>(new BoundedChannelOptions(1000)
-        {
-            FullMode = BoundedChannelFullMode.DropWrite,
-            SingleReader = true,
-        });
-
-    public bool TryQueue(SmtpMessage message) => _channel.Writer.TryWrite(message);
-
-    public IAsyncEnumerable<SmtpMessage> ReadAllAsync(CancellationToken cancellationToken) => _channel.Reader.ReadAllAsync(cancellationToken);
-}
-
-/// <summary>Sends queued account e-mails through SMTP, one at a time, off the request path. Logs kinds, never links.</summary>
-internal sealed partial class SmtpDispatcher(SmtpOutbox queue, IOptions<EmailOptions> options, ILogger<SmtpDispatcher> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await foreach (var m in queue.ReadAllAsync(stoppingToken))
-        {
-            try
-            {
-                await SendAsync(m, stoppingToken);
-                LogSent(logger, m.Kind);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                // Any failure (relay down, an address MailAddress rejects) drops this message only: an exception escaping
-                // ExecuteAsync would stop the whole web host. Log the relay and the cause, never the body or link.
-                var o = options.Value;
-                LogFailed(logger, m.Kind, o.SmtpHost, o.SmtpPort, ex.GetType().Name, ex.GetBaseException().Message);
-            }
-        }
-    }
-
-    private async Task SendAsync(SmtpMessage m, CancellationToken stoppingToken)
-    {
-        var o = options.Value;
-        using var message = new MailMessage(new MailAddress(o.FromAddress, o.FromName), new MailAddress(m.To))
-        {
-            Subject = m.Subject,
-            IsBodyHtml = true,
-            Body = $"<p>{HtmlEncoder.Default.Encode(m.Intro)}</p><p><a href=\"{HtmlEncoder.Default.Encode(m.Link)}\">{HtmlEncoder.Default.Encode(m.Link)}</a></p>",
-        };
-        using var client = new SmtpClient(o.SmtpHost, o.SmtpPort) { EnableSsl = o.SmtpUseTls };
-        if (!string.IsNullOrEmpty(o.SmtpUserName))
-        {
-            client.Credentials = new NetworkCredential(o.SmtpUserName, o.SmtpPassword);
-        }
-
-        // Bound each send, so a dead relay cannot stall the queue forever.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        await client.SendMailAsync(message, timeout.Token);
-    }
-
-    [LoggerMessage(LogLevel.Information, "Email ({Kind}) sent")]
-    private static partial void LogSent(ILogger logger, string kind);
-
-    [LoggerMessage(LogLevel.Error, "Email ({Kind}) not sent through SMTP server {Host}:{Port}: {ErrorType}: {Error}")]
-    private static partial void LogFailed(ILogger logger, string kind, string? host, int port, string errorType, string error);
 }

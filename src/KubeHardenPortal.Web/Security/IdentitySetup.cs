@@ -20,6 +20,7 @@ internal static class IdentitySetup
         services.AddScoped<CurrentOrganization>();
         services.AddScoped<CircuitHandler, TenantCircuitHandler>();
         services.AddSingleton<MembershipChanges>();
+        services.AddHostedService<MembershipSignalRelay>();  // membership changes across web replicas (LISTEN/NOTIFY)
         services.AddScoped<RequireOrganizationFilter>();
 
         var auth = services.AddAuthentication(o =>
@@ -99,7 +100,9 @@ internal static class IdentitySetup
         });
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(5));
 
-        services.AddPortalDataProtection(); // shared with the Worker, which decrypts protected job arguments
+        // Shared with the Worker, which decrypts protected job arguments: both read section "DataProtection" the same way.
+        services.AddPortalDataProtection(configuration.GetSection(PortalKeyEncryptionOptions.Section).Get<PortalKeyEncryptionOptions>() ?? new(),
+            environment.IsDevelopment());
 
         services.AddPortalEmail(environment.IsDevelopment());
         return services;

@@ -5,10 +5,10 @@ namespace KubeHardenPortal.Web.Security;
 
 /// <summary>
 /// Binds the circuit's tenant from the circuit's authenticated user (never from HttpContext): when the circuit opens,
-/// and again on user activity when the user changed (e.g. signed out by revalidation), when this process changed the
-/// user's or organization's memberships (<see cref="MembershipChanges"/>: the next event after a removal), or at most
-/// every <see cref="RevalidateEvery"/> (changes made on another replica), so a revoked membership or a new MFA policy
-/// takes effect without a reload.
+/// and again on user activity when the user changed (e.g. signed out by revalidation), when this or another replica
+/// changed the user's or organization's memberships (<see cref="MembershipChanges"/>, fed across replicas by
+/// <see cref="MembershipSignalRelay"/>: the next event after a removal), or at most every <see cref="RevalidateEvery"/>
+/// (a lost signal), so a revoked membership or a new MFA policy takes effect without a reload.
 /// </summary>
 internal sealed class TenantCircuitHandler(
     AuthenticationStateProvider authentication,

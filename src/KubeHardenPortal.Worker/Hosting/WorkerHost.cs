@@ -30,11 +30,11 @@ public static class WorkerHost
             ContentRootPath = AppContext.BaseDirectory,
         });
         configure?.Invoke(builder);
-        AddWorker(builder.Services, builder.Configuration);
+        AddWorker(builder.Services, builder.Configuration, builder.Environment);
         return builder;
     }
 
-    public static IServiceCollection AddWorker(IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddWorker(IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         var app = Required(configuration, AppConnection);
         var hangfire = Required(configuration, HangfireConnection);
@@ -47,8 +47,10 @@ public static class WorkerHost
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddPortalData(app);
-        // The Web host encrypts one-time links in job arguments with the shared key ring (IEmailJob.SendProtectedInvitationAsync).
-        services.AddPortalDataProtection();
+        // The Web host encrypts one-time links in job arguments with the shared key ring (IEmailJob.SendProtected*), so the
+        // Worker reads section "DataProtection" exactly as the Web does.
+        services.AddPortalDataProtection(configuration.GetSection(PortalKeyEncryptionOptions.Section).Get<PortalKeyEncryptionOptions>() ?? new(),
+            environment.IsDevelopment());
 
         services.AddHangfire((sp, config) =>
         {

@@ -10,18 +10,15 @@ namespace KubeHardenPortal.Web.Tests.Infrastructure;
 
 /// <summary>
 /// A second portal host on the fixture's database, wired to fake external services: single sign-on against
-/// <see cref="FakeOpenIdProvider"/> and account e-mail through <see cref="FakeSmtpServer"/> (plain SMTP, no TLS).
+/// <see cref="FakeOpenIdProvider"/>.
 /// </summary>
 public sealed class SsoPortal : IAsyncDisposable
 {
-    private SsoPortal(FakeOpenIdProvider idp, FakeSmtpServer smtp, SsoWebFactory web)
+    private SsoPortal(FakeOpenIdProvider idp, SsoWebFactory web)
     {
         Idp = idp;
-        Smtp = smtp;
         Web = web;
     }
-
-    public FakeSmtpServer Smtp { get; }
 
     public FakeOpenIdProvider Idp { get; }
 
@@ -35,16 +32,12 @@ public sealed class SsoPortal : IAsyncDisposable
     public static async Task<SsoPortal> StartAsync(string appConnectionString, bool onRealPort = false)
     {
         var idp = await FakeOpenIdProvider.StartAsync();
-        var smtp = new FakeSmtpServer();
         var web = new SsoWebFactory(appConnectionString, new Dictionary<string, string?>
         {
             [$"{SsoOptions.Section}:Authority"] = idp.Issuer,
             [$"{SsoOptions.Section}:ClientId"] = FakeOpenIdProvider.ClientId,
             [$"{SsoOptions.Section}:ClientSecret"] = FakeOpenIdProvider.ClientSecret,
             [$"{SsoOptions.Section}:DisplayName"] = "Fake IdP",
-            ["Email:SmtpHost"] = "127.0.0.1",
-            ["Email:SmtpPort"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Email:SmtpUseTls"] = "false",
         });
         if (onRealPort)
         {
@@ -52,14 +45,13 @@ public sealed class SsoPortal : IAsyncDisposable
         }
 
         web.StartServer();
-        return new SsoPortal(idp, smtp, web);
+        return new SsoPortal(idp, web);
     }
 
     public async ValueTask DisposeAsync()
     {
         await Web.DisposeAsync();
         await Idp.DisposeAsync();
-        await Smtp.DisposeAsync();
     }
 
     private sealed class SsoWebFactory(string appConnectionString, IReadOnlyDictionary<string, string?> settings)

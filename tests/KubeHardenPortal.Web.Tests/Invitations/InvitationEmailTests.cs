@@ -131,6 +131,7 @@ public sealed class InvitationEmailTests(PortalFixture f)
         finally
         {
             await worker.StopAsync(Ct);
+            Hangfire.Logging.LogProvider.SetCurrentLogProvider(null); // see WorkerHosts.StopAsync
         }
     }
 

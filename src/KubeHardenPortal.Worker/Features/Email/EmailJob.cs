@@ -23,9 +23,31 @@ internal sealed partial class EmailJob(
     IDataProtectionProvider protection,
     ILogger<EmailJob> logger) : IEmailJob
 {
-    public async Task SendAccountEmailAsync(Guid userId, AccountEmailKind kind, string link, CancellationToken cancellationToken)
+    public Task SendAccountEmailAsync(Guid userId, AccountEmailKind kind, string link, CancellationToken cancellationToken) =>
+        SendAccountCoreAsync(userId, kind, link, cancellationToken);
+
+    public Task SendProtectedAccountEmailAsync(Guid userId, AccountEmailKind kind, string protectedLink, CancellationToken cancellationToken)
     {
-        var url = RequireLink(link);
+        string link;
+        try
+        {
+            link = protection.CreateProtector(AccountLinkProtection.Purpose, AccountLinkProtection.SubPurposes(userId, kind))
+                .Unprotect(protectedLink);
+        }
+        catch (CryptographicException)
+        {
+            // Another user's or kind's payload, or a key that is gone: retrying cannot help (the user can ask again).
+            LogSkipped(logger, "account", userId, "the protected link does not decrypt for this user and kind");
+            return Task.CompletedTask;
+        }
+
+        return SendAccountCoreAsync(userId, kind, link, cancellationToken);
+    }
+
+    private async Task SendAccountCoreAsync(Guid userId, AccountEmailKind kind, string link, CancellationToken cancellationToken)
+    {
+        // A reset code is shown as text; everything else is a link and must be an absolute http(s) URL.
+        var url = kind == AccountEmailKind.ResetCode ? RequireCode(link) : RequireLink(link);
         // Users are global (no tenant): a context without a tenant reads the users table and nothing tenant-owned.
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var user = await db.Users.AsNoTracking().Where(u => u.Id == userId)
@@ -45,10 +67,18 @@ internal sealed partial class EmailJob(
             AccountEmailKind.ResetPassword => new EmailMessage(user.Email, $"Reset your {product} password",
                 $"Hello {user.DisplayName},\n\nreset your password by opening this link:\n\n{url}\n\n" +
                 "If you did not ask for this, ignore this message: your password stays unchanged.\n", url),
+            AccountEmailKind.AccountExists => new EmailMessage(user.Email, $"Someone tried to sign up with your {product} address",
+                $"Hello {user.DisplayName},\n\nsomeone (maybe you) tried to create a {product} account with this e-mail address, " +
+                "which already has an account. Nothing was changed. To sign in, or to reset a forgotten password from the " +
+                $"sign-in page, open this link:\n\n{url}\n\nIf it was not you, you can ignore this message.\n", url),
+            AccountEmailKind.ResetCode => new EmailMessage(user.Email, $"Your {product} password reset code",
+                $"Hello {user.DisplayName},\n\nyour password reset code:\n\n{url}\n\n" +
+                "If you did not ask for this, ignore this message: your password stays unchanged.\n", url),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown account e-mail"),
         };
         await sender.SendAsync(message, cancellationToken);
-        LogSent(logger, kind == AccountEmailKind.ConfirmEmail ? "ConfirmEmail" : "ResetPassword", userId, Guid.Empty);
+        var kindName = KindName(kind);
+        LogSent(logger, kindName, userId, Guid.Empty);
     }
 
     public async Task SendEmailChangeConfirmationAsync(Guid userId, string newEmail, string link, CancellationToken cancellationToken)
@@ -128,6 +158,26 @@ internal sealed partial class EmailJob(
         }
 
         return uri.AbsoluteUri;
+    }
+
+    private static string KindName(AccountEmailKind kind) => kind switch
+    {
+        AccountEmailKind.ConfirmEmail => "ConfirmEmail",
+        AccountEmailKind.ResetPassword => "ResetPassword",
+        AccountEmailKind.AccountExists => "AccountExists",
+        AccountEmailKind.ResetCode => "ResetCode",
+        _ => "Account",
+    };
+
+    // A code goes into a plain-text body: one short token without whitespace, so a bug cannot mail arbitrary text.
+    private static string RequireCode(string code)
+    {
+        if (string.IsNullOrEmpty(code) || code.Length > 512 || code.Any(char.IsWhiteSpace))
+        {
+            throw new ArgumentException("the reset code must be one short token", nameof(code));
+        }
+
+        return code;
     }
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Sent {Kind} e-mail for {Id} (tenant {TenantId})")]

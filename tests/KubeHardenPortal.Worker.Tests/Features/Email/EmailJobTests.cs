@@ -46,6 +46,51 @@ public sealed class EmailJobTests(WorkerFixture f)
     }
 
     [Fact]
+    public async Task ProtectedAccountEmail_IsDecryptedAndSent_ButNotWhenTheJobNamesAnotherUserOrKind()
+    {
+        var link = "https://portal.example/Account/ResetPassword?code=" + Guid.NewGuid().ToString("N");
+        var protection = f.Host.Services.GetRequiredService<IDataProtectionProvider>();
+        var sealedLink = protection.CreateProtector(AccountLinkProtection.Purpose,
+            AccountLinkProtection.SubPurposes(f.T.UserA, AccountEmailKind.ResetPassword)).Protect(link);
+        Assert.DoesNotContain(link, sealedLink, StringComparison.Ordinal);
+
+        // Replayed for another user, or as another kind: it does not decrypt, nothing is sent, and there is no retry.
+        var otherUser = Jobs.Enqueue<IEmailJob>(JobQueues.Notifications,
+            j => j.SendProtectedAccountEmailAsync(f.T.UserB, AccountEmailKind.ResetPassword, sealedLink, CancellationToken.None));
+        var otherKind = Jobs.Enqueue<IEmailJob>(JobQueues.Notifications,
+            j => j.SendProtectedAccountEmailAsync(f.T.UserA, AccountEmailKind.ConfirmEmail, sealedLink, CancellationToken.None));
+        Assert.Equal("Succeeded", await f.WaitForJobAsync(otherUser));
+        Assert.Equal("Succeeded", await f.WaitForJobAsync(otherKind));
+        Assert.DoesNotContain(f.Emails.Sent, m => m.Link == link);
+
+        var id = Jobs.Enqueue<IEmailJob>(JobQueues.Notifications,
+            j => j.SendProtectedAccountEmailAsync(f.T.UserA, AccountEmailKind.ResetPassword, sealedLink, CancellationToken.None));
+        Assert.Equal("Succeeded", await f.WaitForJobAsync(id));
+        var sent = Assert.Single(f.Emails.Sent, m => m.Link == link);
+        Assert.StartsWith("a-", sent.To, StringComparison.Ordinal);
+        Assert.StartsWith("Reset your", sent.Subject, StringComparison.Ordinal);
+        Assert.Contains(link, sent.TextBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProtectedAccountExistsNotice_AndResetCode_AreSent()
+    {
+        var protection = f.Host.Services.GetRequiredService<IDataProtectionProvider>();
+        var signIn = "https://portal.example/Account/Login?n=" + Guid.NewGuid().ToString("N");
+        var code = Guid.NewGuid().ToString("N");
+        var notice = Jobs.Enqueue<IEmailJob>(JobQueues.Notifications, j => j.SendProtectedAccountEmailAsync(f.T.UserB, AccountEmailKind.AccountExists,
+            protection.CreateProtector(AccountLinkProtection.Purpose, AccountLinkProtection.SubPurposes(f.T.UserB, AccountEmailKind.AccountExists)).Protect(signIn),
+            CancellationToken.None));
+        var reset = Jobs.Enqueue<IEmailJob>(JobQueues.Notifications, j => j.SendProtectedAccountEmailAsync(f.T.UserB, AccountEmailKind.ResetCode,
+            protection.CreateProtector(AccountLinkProtection.Purpose, AccountLinkProtection.SubPurposes(f.T.UserB, AccountEmailKind.ResetCode)).Protect(code),
+            CancellationToken.None));
+        Assert.Equal("Succeeded", await f.WaitForJobAsync(notice));
+        Assert.Equal("Succeeded", await f.WaitForJobAsync(reset));
+        Assert.Contains("tried to sign up", Assert.Single(f.Emails.Sent, m => m.Link == signIn).Subject, StringComparison.Ordinal);
+        Assert.Contains(code, Assert.Single(f.Emails.Sent, m => m.Link == code).TextBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Invitation_IsSentForItsTenant_AndNotWhenTheJobNamesAnotherTenant()
     {
         var invitation = await SeedInvitationAsync(f.T.TenantA, "invitee@example.org");
