@@ -62,10 +62,7 @@ internal static class ScanCommand
             throw new UsageException("\"-\" (standard input) must be the only PATH");
         }
 
-        using var load = a.Positional[0] == "-"
-            ? new InputLoader().LoadStream("<stdin>", stdin())
-            : new InputLoader().Load(a.Positional, cancellationToken);
-        var report = Scanner.Evaluate(load.Snapshot, options, cancellationToken: cancellationToken);
+        var (report, inputErrors) = LoadAndEvaluate(a.Positional, options, stdin, cancellationToken);
         var reportOptions = new ReportOptions
         {
             IncludeUndecided = a.Flag("--show-unknown"),
@@ -79,7 +76,7 @@ internal static class ScanCommand
         switch (format)
         {
             case "json":
-                render = s => WriteJson(s, w => JsonReportWriter.Write(w, report, load.Errors, reportOptions));
+                render = s => WriteJson(s, w => JsonReportWriter.Write(w, report, inputErrors, reportOptions));
                 break;
             case "sarif":
                 var rules = only is null ? CheckCatalog.Definitions : CheckCatalog.Definitions.Where(d => only.Contains(d.Id)).ToList();
@@ -87,7 +84,7 @@ internal static class ScanCommand
                 break;
             default:
                 var color = output is null && Terminal.UseColor(stdout, a.Flag("--no-color"));
-                var table = TableReport.Render(report, load.Errors, reportOptions, color);
+                var table = TableReport.Render(report, inputErrors, reportOptions, color);
                 render = s => s.Write(Encoding.UTF8.GetBytes(table));
                 break;
         }
@@ -106,12 +103,12 @@ internal static class ScanCommand
             return ExitCodes.InputOrUsage;
         }
 
-        foreach (var e in load.Errors)
+        foreach (var e in inputErrors)
         {
             await stderr.WriteLineAsync($"kubeharden: input error: {e}");
         }
 
-        if (load.Errors.Count > 0)
+        if (inputErrors.Count > 0)
         {
             return ExitCodes.InputOrUsage;
         }
@@ -149,6 +146,19 @@ internal static class ScanCommand
     }
 
     /// <summary>Validates --only against the catalog: a misspelt id is an error, never an empty green run.</summary>
+    /// <summary>
+    /// The loaded objects are unreachable once this returns: the report keeps only what it shows, so the GC can take the
+    /// snapshot (as large as the input) back while the report is written.
+    /// </summary>
+    private static (ScanReport Report, IReadOnlyList<InputError> Errors) LoadAndEvaluate(IReadOnlyList<string> paths, ScanOptions options,
+        Func<Stream> stdin, CancellationToken cancellationToken)
+    {
+        using var load = paths[0] == "-"
+            ? new InputLoader().LoadStream("<stdin>", stdin())
+            : new InputLoader().Load(paths, cancellationToken);
+        return (Scanner.Evaluate(load.Snapshot, options, cancellationToken: cancellationToken), load.Errors);
+    }
+
     /// <summary>Reads a --settings file (YAML or JSON); every problem is a usage error naming the file.</summary>
     private static async Task<ScanOptions> ReadSettingsAsync(string path, CancellationToken cancellationToken)
     {
