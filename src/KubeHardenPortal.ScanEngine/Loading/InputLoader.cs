@@ -168,7 +168,7 @@ public sealed class InputLoader(LoadLimits? limits = null)
         return Finish(state, 1);
     }
 
-    private static LoadResult Finish(State state, int files)
+    private LoadResult Finish(State state, int files)
     {
         if (state.Snapshot is not null && state.Objects.Count > 0)
         {
@@ -181,6 +181,13 @@ public sealed class InputLoader(LoadLimits? limits = null)
 
         var snapshot = state.Snapshot ?? ClusterSnapshot.FromManifests(state.Objects);
         state.Strings.Seal();
+        if (_limits.CollectAfterObjects > 0 && snapshot.Objects.Count >= _limits.CollectAfterObjects)
+        {
+            // The objects just loaded live as long as the scan; what the parser threw away does not. Non-compacting:
+            // the survivors are promoted where they lie rather than copied.
+            GC.Collect(1, GCCollectionMode.Forced, blocking: true, compacting: false);
+        }
+
         return new LoadResult(snapshot, state.Errors, files);
     }
 

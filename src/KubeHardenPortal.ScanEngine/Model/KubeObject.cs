@@ -82,15 +82,52 @@ public sealed class KubeObject
 
     public bool Is(string kind) => string.Equals(Kind, kind, StringComparison.Ordinal);
 
-    internal static IReadOnlyDictionary<string, string> ReadMap(CompactJson e)
+    internal static IReadOnlyDictionary<string, string> ReadMap(CompactJson e) =>
+        e.ValueKind != JsonValueKind.Object ? EmptyMap : JsonStringMap.Over(e);
+
+    internal static readonly IReadOnlyDictionary<string, string> EmptyMap = new Dictionary<string, string>();
+
+    public override string ToString() => Ref.ToString();
+}
+
+/// <summary>
+/// A JSON object of strings (labels, annotations, quantities) read in place: a lookup scans the few members instead
+/// of copying them into a dictionary. Values that are not strings read as "", and the last of duplicate names wins,
+/// as they did in the dictionary this replaces; maps with duplicate or many names are still copied.
+/// </summary>
+internal sealed class JsonStringMap : IReadOnlyDictionary<string, string>
+{
+    // Linear lookups stay cheaper than hashing up to about this many members (label sets are usually under ten).
+    private const int MaxScanned = 32;
+
+    private readonly CompactJson _json;
+
+    private JsonStringMap(CompactJson json, int count)
     {
-        if (e.ValueKind != JsonValueKind.Object)
+        _json = json;
+        Count = count;
+    }
+
+    public static IReadOnlyDictionary<string, string> Over(CompactJson json)
+    {
+        var names = new List<string>();
+        foreach (var p in json.EnumerateObject())
         {
-            return EmptyMap;
+            if (names.Count == MaxScanned || names.Contains(p.Name, StringComparer.Ordinal))
+            {
+                return Copy(json);
+            }
+
+            names.Add(p.Name);
         }
 
+        return names.Count == 0 ? KubeObject.EmptyMap : new JsonStringMap(json, names.Count);
+    }
+
+    private static Dictionary<string, string> Copy(CompactJson json)
+    {
         var d = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var p in e.EnumerateObject())
+        foreach (var p in json.EnumerateObject())
         {
             d[p.Name] = p.Value.Str() ?? "";
         }
@@ -98,7 +135,38 @@ public sealed class KubeObject
         return d;
     }
 
-    internal static readonly IReadOnlyDictionary<string, string> EmptyMap = new Dictionary<string, string>();
+    public int Count { get; }
 
-    public override string ToString() => Ref.ToString();
+    public string this[string key] => TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"no member \"{key}\"");
+
+    public IEnumerable<string> Keys => this.Select(kv => kv.Key);
+
+    public IEnumerable<string> Values => this.Select(kv => kv.Value);
+
+    public bool ContainsKey(string key) => TryGetValue(key, out _);
+
+    public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out string value)
+    {
+        foreach (var p in _json.EnumerateObject())
+        {
+            if (string.Equals(p.Name, key, StringComparison.Ordinal))
+            {
+                value = p.Value.Str() ?? "";
+                return true;
+            }
+        }
+
+        value = null;
+        return false;
+    }
+
+    public IEnumerator<KeyValuePair<string, string>> GetEnumerator()
+    {
+        foreach (var p in _json.EnumerateObject())
+        {
+            yield return new(p.Name, p.Value.Str() ?? "");
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
