@@ -181,7 +181,7 @@ public sealed class CredentialsInConfigMaps : Check
         foreach (var p in cm.Json.Get("data").Props())
         {
             var v = p.Value.Str() ?? "";
-            if (v.Trim().Length == 0)
+            if (v.AsSpan().Trim().IsEmpty)
             {
                 continue;
             }
