@@ -123,9 +123,6 @@ public sealed partial class CredentialScanner
     [GeneratedRegex(@"^-?\d+(\.\d+)?$")]
     private static partial Regex Number();
 
-    [GeneratedRegex(@"^\s*(?:export\s+|-\s+)?[""']?([A-Za-z0-9_.\-/\[\]]+)[""']?\s*(?::|=)\s*(.*?)\s*,?\s*$")]
-    private static partial Regex KeyValueLine();
-
     [GeneratedRegex(@"^--?([A-Za-z0-9][A-Za-z0-9_.-]*)=(.*)$")]
     private static partial Regex FlagWithValue();
 
@@ -548,15 +545,12 @@ public sealed partial class CredentialScanner
     /// <summary>One key/value pair of a line: <paramref name="text"/> from <paramref name="start"/> for <paramref name="length"/> characters.</summary>
     private void CheckPair(string text, int start, int length, int lineNo, List<(string, int?, CredentialHit)> hits)
     {
-        // The regex sees only the slice (its anchors are the slice's ends) and reports groups as positions in the text.
-        var m = KeyValueLine().Match(text, start, length);
-        if (!m.Success)
+        if (!TryParsePair(text.AsSpan(start, length), out var key, out var rawValue))
         {
             return;
         }
 
-        var key = m.Groups[1].ValueSpan;
-        var value = StripQuotes(m.Groups[2].ValueSpan);
+        var value = StripQuotes(rawValue);
         // Block scalars and flow collections start nested content, not a literal.
         if (value.Length == 0 || value[0] is '{' or '[' or '|' or '>' or '&' or '*')
         {
@@ -567,6 +561,81 @@ public sealed partial class CredentialScanner
         {
             hits.Add((key.ToString(), lineNo, hit));
         }
+    }
+
+    /// <summary>
+    /// A "key: value" / "key = value" pair, as the pattern
+    /// <c>^\s*(?:export\s+|-\s+)?["']?([A-Za-z0-9_.\-/\[\]]+)["']?\s*(?::|=)\s*(.*?)\s*,?\s*$</c> reads a line without
+    /// '\n' (group 1 is the key, group 2 the value), without a Match object per line. The pattern cannot backtrack into
+    /// the key (its characters exclude quotes, spaces, ':' and '='), so the only choice is the optional "export " / "- "
+    /// prefix: it is taken when the rest then parses, as the greedy '?' prefers.
+    /// </summary>
+    internal static bool TryParsePair(ReadOnlySpan<char> line, out ReadOnlySpan<char> key, out ReadOnlySpan<char> value)
+    {
+        var i = SkipSpaces(line, 0);
+        var afterPrefix = -1;
+        if (line[i..].StartsWith("export", StringComparison.Ordinal) && i + 6 < line.Length && char.IsWhiteSpace(line[i + 6]))
+        {
+            afterPrefix = SkipSpaces(line, i + 6);
+        }
+        else if (i + 1 < line.Length && line[i] == '-' && char.IsWhiteSpace(line[i + 1]))
+        {
+            afterPrefix = SkipSpaces(line, i + 1);
+        }
+
+        return (afterPrefix >= 0 && TryParsePairAt(line, afterPrefix, out key, out value)) || TryParsePairAt(line, i, out key, out value);
+    }
+
+    private static bool TryParsePairAt(ReadOnlySpan<char> line, int i, out ReadOnlySpan<char> key, out ReadOnlySpan<char> value)
+    {
+        key = value = default;
+        if (i < line.Length && line[i] is '"' or '\'')
+        {
+            i++;
+        }
+
+        var start = i;
+        while (i < line.Length && (char.IsAsciiLetterOrDigit(line[i]) || line[i] is '_' or '.' or '-' or '/' or '[' or ']'))
+        {
+            i++;
+        }
+
+        if (i == start)
+        {
+            return false;
+        }
+
+        key = line[start..i];
+        if (i < line.Length && line[i] is '"' or '\'')
+        {
+            i++;
+        }
+
+        i = SkipSpaces(line, i);
+        if (i == line.Length || line[i] is not (':' or '='))
+        {
+            return false;
+        }
+
+        // (.*?)\s*,?\s*$: the shortest value followed only by spaces, at most one comma, and spaces.
+        var v = line[SkipSpaces(line, i + 1)..].TrimEnd();
+        if (v.EndsWith(','))
+        {
+            v = v[..^1].TrimEnd();
+        }
+
+        value = v;
+        return true;
+    }
+
+    private static int SkipSpaces(ReadOnlySpan<char> s, int i)
+    {
+        while (i < s.Length && char.IsWhiteSpace(s[i]))
+        {
+            i++;
+        }
+
+        return i;
     }
 
     /// <summary>

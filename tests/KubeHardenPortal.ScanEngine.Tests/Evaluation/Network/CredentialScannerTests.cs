@@ -1,10 +1,11 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using KubeHardenPortal.ScanEngine.Evaluation;
 using KubeHardenPortal.ScanEngine.Evaluation.Network;
 
 namespace KubeHardenPortal.ScanEngine.Tests.Evaluation.Network;
 
-public sealed class CredentialScannerTests
+public sealed partial class CredentialScannerTests
 {
     private static readonly CredentialScanner Scanner = CredentialScanner.From(new ScanOptions());
 
@@ -229,5 +230,64 @@ public sealed class CredentialScannerTests
         Assert.NotNull(Scanner.CheckBase64Value(encoded, maxChars: 32));
         Assert.Null(Scanner.CheckBase64Value(Convert.ToBase64String(new byte[] { 0, 1, 2, 3, 255, 254, 0, 7, 8, 9, 10, 11 })));
         Assert.Null(Scanner.CheckBase64Value("not base64 at all!"));
+    }
+
+    // The pattern the line formats were read with before the hand-written parser; the parser must agree with it.
+    [GeneratedRegex(@"^\s*(?:export\s+|-\s+)?[""']?([A-Za-z0-9_.\-/\[\]]+)[""']?\s*(?::|=)\s*(.*?)\s*,?\s*$")]
+    private static partial Regex KeyValueLine();
+
+    [Theory]
+    [InlineData("password = x")]
+    [InlineData("  export API_TOKEN='abc' ")]
+    [InlineData("export = 1")]
+    [InlineData("export: 1")]
+    [InlineData("exportFOO=1")]
+    [InlineData("export\t\u00a0KEY : v ,  ")]
+    [InlineData("- name: v")]
+    [InlineData("-  = x")]
+    [InlineData("- - a: b")]
+    [InlineData("-\tkey=v,,")]
+    [InlineData("\"quoted\": \"v\"")]
+    [InlineData("'a\" : b")]
+    [InlineData("\"\"a: b")]
+    [InlineData("a b: c")]
+    [InlineData("key:")]
+    [InlineData("key: ,")]
+    [InlineData("key: a , ")]
+    [InlineData("key = a\rb\r")]
+    [InlineData("a[0].b/c-d: v # comment")]
+    [InlineData(": v")]
+    [InlineData("")]
+    [InlineData("export")]
+    [InlineData("- ")]
+    public void PairParser_AgreesWithThePattern(string line) => AssertSameAsPattern(line);
+
+    [Fact]
+    public void PairParser_AgreesWithThePattern_OnGeneratedLines()
+    {
+        string[] pieces =
+        [
+            " ", "  ", "\t", "\r", "\u00a0", "\u2028", "\u0085", "\u001f", "export", "-", "--", "\"", "'", ":", "=", ",", ", ", "a", "Z9",
+            "_", ".", "/", "[", "]", "#", "$", "{", "}", "é", "key", "pass word", "x=y", "::",
+        ];
+        var random = new Random(20261127);
+        for (var n = 0; n < 20_000; n++)
+        {
+            var parts = random.Next(1, 9);
+            var line = string.Concat(Enumerable.Range(0, parts).Select(_ => pieces[random.Next(pieces.Length)]));
+            AssertSameAsPattern(line);
+        }
+    }
+
+    private static void AssertSameAsPattern(string line)
+    {
+        var m = KeyValueLine().Match(line);
+        var parsed = CredentialScanner.TryParsePair(line, out var key, out var value);
+        Assert.True(m.Success == parsed, $"\"{line}\": pattern {m.Success}, parser {parsed}");
+        if (parsed)
+        {
+            Assert.Equal(m.Groups[1].Value, key.ToString());
+            Assert.Equal(m.Groups[2].Value, value.ToString());
+        }
     }
 }
