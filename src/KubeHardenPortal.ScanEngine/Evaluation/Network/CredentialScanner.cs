@@ -60,7 +60,7 @@ public sealed partial class CredentialScanner
             return true;
         }
 
-        var url = text.IndexOf(UrlMarker, StringComparison.OrdinalIgnoreCase);
+        var url = text.IndexOf(UrlMarker, StringComparison.Ordinal);
         return url >= 0 && (text[url..].Contains('@') || text.Contains('\\'));
     }
 
