@@ -165,16 +165,17 @@ public sealed partial class CredentialScanner
 
             // A URL carries a password only as user:password@host: without an '@' after "://" the (costly,
             // backtracking) URL pattern cannot match; most configuration values hold plain URLs.
-            if (ReferenceEquals(marker, UrlMarker) && !value[at..].Contains('@'))
+            if (marker == UrlMarker && !value[at..].Contains('@'))
             {
                 continue;
             }
 
             // The first (leftmost) match, as Match() would return it, without allocating one; the masked text is the
             // only string made, and only for a hit.
-            foreach (var m in pattern().EnumerateMatches(value))
+            var matches = pattern().EnumerateMatches(value);
+            if (matches.MoveNext())
             {
-                return new CredentialHit("value", $"value contains {name}", SecretMask.Mask(value.Slice(m.Index, m.Length)));
+                return new CredentialHit("value", $"value contains {name}", SecretMask.Mask(value.Slice(matches.Current.Index, matches.Current.Length)));
             }
         }
 
