@@ -369,13 +369,26 @@ public sealed partial class CredentialScanner
     /// value patterns. Shell scripts passed as one argument are split on whitespace first. Returns the index of the
     /// argument of each hit, in argument order.
     /// </summary>
-    public IReadOnlyList<(int TokenIndex, CredentialHit Hit)> CheckArguments(IReadOnlyList<string> arguments)
+    public IReadOnlyList<(int TokenIndex, CredentialHit Hit)> CheckArguments(ReadOnlySpan<string> arguments)
     {
         // Tokens are (argument, start, length) slices of the arguments: whitespace-separated words (string.Split with
         // no separator), then trimmed of quotes, which can leave an empty token that still counts as the next one.
-        var tokens = new List<(int Arg, int Start, int Length)>();
+        var tokens = ArrayPool<(int Arg, int Start, int Length)>.Shared.Rent(16);
+        try
+        {
+            return CheckArguments(arguments, ref tokens);
+        }
+        finally
+        {
+            ArrayPool<(int, int, int)>.Shared.Return(tokens);
+        }
+    }
+
+    private IReadOnlyList<(int TokenIndex, CredentialHit Hit)> CheckArguments(ReadOnlySpan<string> arguments, ref (int Arg, int Start, int Length)[] tokens)
+    {
+        var count = 0;
         var mysql = false;
-        for (var i = 0; i < arguments.Count; i++)
+        for (var i = 0; i < arguments.Length; i++)
         {
             var a = arguments[i];
             var pos = 0;
@@ -400,14 +413,22 @@ public sealed partial class CredentialScanner
                 var word = a.AsSpan(start, pos - start);
                 var lead = word.Length - word.TrimStart(Quotes).Length;
                 var text = word.Trim(Quotes);
-                tokens.Add((i, start + lead, text.Length));
+                if (count == tokens.Length)
+                {
+                    var larger = ArrayPool<(int, int, int)>.Shared.Rent(count * 2);
+                    tokens.AsSpan().CopyTo(larger);
+                    ArrayPool<(int, int, int)>.Shared.Return(tokens);
+                    tokens = larger;
+                }
+
+                tokens[count++] = (i, start + lead, text.Length);
                 mysql = mysql || text.EndsWith("mysql", StringComparison.Ordinal) || text.EndsWith("mysqladmin", StringComparison.Ordinal) ||
                         text.EndsWith("mysqldump", StringComparison.Ordinal) || text.EndsWith("mariadb", StringComparison.Ordinal);
             }
         }
 
         List<(int, CredentialHit)>? hits = null;
-        for (var k = 0; k < tokens.Count; k++)
+        for (var k = 0; k < count; k++)
         {
             var (arg, start, length) = tokens[k];
             var text = arguments[arg].AsSpan(start, length);
@@ -431,7 +452,7 @@ public sealed partial class CredentialScanner
                 continue;
             }
 
-            if (BareLongFlag().IsMatch(text) && k + 1 < tokens.Count && !arguments[tokens[k + 1].Arg].AsSpan(tokens[k + 1].Start, tokens[k + 1].Length).StartsWith('-'))
+            if (BareLongFlag().IsMatch(text) && k + 1 < count && !arguments[tokens[k + 1].Arg].AsSpan(tokens[k + 1].Start, tokens[k + 1].Length).StartsWith('-'))
             {
                 var next = tokens[k + 1];
                 if (FlagHit(text[2..], arguments[next.Arg].AsSpan(next.Start, next.Length)) is { } h)

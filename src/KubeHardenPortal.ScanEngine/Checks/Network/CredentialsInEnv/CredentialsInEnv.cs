@@ -1,3 +1,4 @@
+using System.Buffers;
 using KubeHardenPortal.ScanEngine.Evaluation;
 using KubeHardenPortal.ScanEngine.Evaluation.Network;
 using KubeHardenPortal.ScanEngine.Model;
@@ -44,8 +45,11 @@ public sealed class CredentialsInEnv : WorkloadCheck
     {
         var scanner = context.NetworkPolicies.Credentials;
         List<string>? literals = null;
-        foreach (var c in workload.AllContainers)
+        // Indexed: foreach over the IReadOnlyList would box its enumerator on every workload.
+        var containers = workload.AllContainers;
+        for (var ci = 0; ci < containers.Count; ci++)
         {
+            var c = containers[ci];
             var i = 0;
             foreach (var env in c.Json.Items("env"))
             {
@@ -88,13 +92,14 @@ public sealed class CredentialsInEnv : WorkloadCheck
                 continue;
             }
 
-            var texts = new List<string>(command.Count() + args.Count());
-            AddStrings(texts, command);
-            var commandStrings = texts.Count;
-            AddStrings(texts, args);
+            var buffer = ArrayPool<string>.Shared.Rent(command.Count() + args.Count());
+            var commandStrings = AddStrings(buffer, 0, command);
+            var texts = buffer.AsSpan(0, AddStrings(buffer, commandStrings, args));
+            var hits = scanner.CheckArguments(texts);
             var previous = -1;
-            foreach (var (index, hit) in scanner.CheckArguments(texts))
+            for (var h = 0; h < hits.Count; h++)
             {
+                var (index, hit) = hits[h];
                 // Hits come in argument order; report the first one of each argument.
                 if (index == previous)
                 {
@@ -110,25 +115,43 @@ public sealed class CredentialsInEnv : WorkloadCheck
                     $"{c.Path}.{field}[{fieldIndex}]", hit.Masked, c, severity, key: $"{field}[{fieldIndex}]");
                 (literals ??= []).Add(texts[index]);
             }
+
+            ArrayPool<string>.Shared.Return(buffer, clearArray: true);
         }
 
         // kubectl apply keeps a copy of the literals in an annotation on the object: flag it for cleanup as well.
-        if (literals is not null && workload.Object.Annotations.TryGetValue(LastApplied, out var applied) &&
-            literals.Any(l => applied.Contains(l, StringComparison.Ordinal) || applied.Contains(System.Text.Json.JsonEncodedText.Encode(l).ToString(), StringComparison.Ordinal)))
+        if (literals is not null && workload.Object.Annotations.TryGetValue(LastApplied, out var applied) && ContainsAnyLiteral(applied, literals))
         {
             unit.Fail($"the {LastApplied} annotation duplicates the literal credential(s); clean it up after moving them to a Secret",
                 "metadata.annotations." + LastApplied, "…(annotation contains the value)", key: "last-applied-configuration");
         }
     }
 
-    private static void AddStrings(List<string> texts, CompactJson array)
+    // A named method, not a lambda: a lambda capturing the annotation would cost a closure on every workload.
+    private static bool ContainsAnyLiteral(string applied, List<string> literals)
+    {
+        foreach (var l in literals)
+        {
+            if (applied.Contains(l, StringComparison.Ordinal) || applied.Contains(System.Text.Json.JsonEncodedText.Encode(l).ToString(), StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Writes the string items of <paramref name="array"/> from <paramref name="at"/> on; returns the end.</summary>
+    private static int AddStrings(string[] texts, int at, CompactJson array)
     {
         foreach (var item in array.Items())
         {
             if (item.Str() is { } s)
             {
-                texts.Add(s);
+                texts[at++] = s;
             }
         }
+
+        return at;
     }
 }
