@@ -290,4 +290,23 @@ public sealed partial class CredentialScannerTests
             Assert.Equal(m.Groups[2].Value, value.ToString());
         }
     }
+
+    [Theory]
+    [InlineData("DB_PASSWORD")]
+    [InlineData("db_pAsSwOrD")]
+    [InlineData("\u212AEY_ID")] // Kelvin sign
+    [InlineData("MON\u212AEY")]
+    [InlineData("PA\u017FSWORD")] // long s
+    [InlineData("SECRET\u0130")]
+    [InlineData("\u0131TOKEN")]
+    [InlineData("ＰＡＳＳＷＯＲＤ")] // fullwidth
+    [InlineData("passwört")]
+    [InlineData("HOSTNAME")]
+    [InlineData("")]
+    public void NamePreFilter_AgreesWithTheTermByTermSearch(string name)
+    {
+        // The SearchValues gate in MatchName must never rule out a name that one of the terms matches.
+        var byTerms = new ScanOptions().CredentialNameTerms.Any(t => name.Contains(t, StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(byTerms, Scanner.MatchName(name) is not null);
+    }
 }
