@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -12,7 +13,9 @@ public sealed record CredentialHit(string Rule, string Reason, string Masked);
 public static class SecretMask
 {
     /// <summary>"Wi…(17 chars)": the first two characters only for values of 8+ characters, and the length.</summary>
-    public static string Mask(string value)
+    public static string Mask(string value) => Mask(value.AsSpan());
+
+    public static string Mask(ReadOnlySpan<char> value)
     {
         var len = value.Length;
         return len >= 8 ? $"{value[..2]}…({len} chars)" : $"…({len} chars)";
@@ -34,26 +37,54 @@ public sealed partial class CredentialScanner
         "true", "false", "yes", "no", "on", "off", "null", "none", "enabled", "disabled",
     };
 
+    private const string UrlMarker = "://";
+
     private readonly string[] _terms;
-    private readonly System.Buffers.SearchValues<string> _needles;
+
+    // Name terms plus every value marker but "://" (case-insensitive, as before); "://" is tested on its own, see below.
+    private readonly SearchValues<string> _needlesButUrl;
+
+    // The name terms alone: a name without any of them cannot match, whatever the loop over the terms would prefer.
+    private readonly SearchValues<string> _termNeedles;
 
     /// <summary>
     /// Cheap, vectorised pre-filter: text that contains no sensitive name term and no value-pattern marker cannot
-    /// produce a hit, so large config files skip the per-line parsing.
+    /// produce a hit, so large config files skip the per-line parsing. "://" only matters as user:password@host, so a
+    /// text whose only marker is "://" needs an '@' after its first "://" (or a '\': a JSON escape such as \u0040 can
+    /// spell any character, so escaped text is never ruled out this way).
     /// </summary>
-    public bool MayContainCredential(ReadOnlySpan<char> text) => text.ContainsAny(_needles);
+    public bool MayContainCredential(ReadOnlySpan<char> text)
+    {
+        if (text.ContainsAny(_needlesButUrl))
+        {
+            return true;
+        }
+
+        var url = text.IndexOf(UrlMarker, StringComparison.Ordinal);
+        return url >= 0 && (text[url..].Contains('@') || text.Contains('\\'));
+    }
+
     private readonly HashSet<string> _allowNames;
     private readonly HashSet<string> _allowValues;
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _allowNamesBySpan;
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _allowValuesBySpan;
 
     public CredentialScanner(IReadOnlyList<string> nameTerms, IReadOnlyList<string> allowlist)
     {
         _terms = nameTerms.Where(t => t.Length > 0).Select(t => t.ToLowerInvariant()).Distinct().ToArray();
-        _needles = System.Buffers.SearchValues.Create(
-            _terms.Concat(ValuePatterns.Select(p => p.Marker)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
+        _needlesButUrl = SearchValues.Create(
+            _terms.Concat(ValuePatterns.Select(p => p.Marker).Where(m => m != UrlMarker)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
             StringComparison.OrdinalIgnoreCase);
+        _termNeedles = SearchValues.Create(_terms, StringComparison.OrdinalIgnoreCase);
         _allowNames = new HashSet<string>(allowlist, StringComparer.OrdinalIgnoreCase);
         _allowValues = new HashSet<string>(allowlist, StringComparer.Ordinal);
+        _allowNamesBySpan = _allowNames.GetAlternateLookup<ReadOnlySpan<char>>();
+        _allowValuesBySpan = _allowValues.GetAlternateLookup<ReadOnlySpan<char>>();
     }
+
+    private bool IsAllowedName(ReadOnlySpan<char> name) => _allowNames.Count > 0 && _allowNamesBySpan.Contains(name);
+
+    private bool IsAllowedValue(ReadOnlySpan<char> value) => _allowValues.Count > 0 && _allowValuesBySpan.Contains(value);
 
     public static CredentialScanner From(ScanOptions options) => new(options.CredentialNameTerms, options.CredentialAllowlist);
 
@@ -92,9 +123,6 @@ public sealed partial class CredentialScanner
     [GeneratedRegex(@"^-?\d+(\.\d+)?$")]
     private static partial Regex Number();
 
-    [GeneratedRegex(@"^\s*(?:export\s+|-\s+)?[""']?([A-Za-z0-9_.\-/\[\]]+)[""']?\s*(?::|=)\s*(.*?)\s*,?\s*$")]
-    private static partial Regex KeyValueLine();
-
     [GeneratedRegex(@"^--?([A-Za-z0-9][A-Za-z0-9_.-]*)=(.*)$")]
     private static partial Regex FlagWithValue();
 
@@ -110,13 +138,19 @@ public sealed partial class CredentialScanner
         ("a Google API key", "AIza", GoogleApiKey),
         ("a Slack token", "xox", SlackToken),
         ("a JSON Web Token", "eyJ", Jwt),
-        ("a URL with an embedded password", "://", UrlWithPassword),
+        ("a URL with an embedded password", UrlMarker, UrlWithPassword),
     ];
 
+    // Every marker at once (ordinal, as the per-pattern test below): most values hold none and skip the loop.
+    private static readonly SearchValues<string> AnyMarker = SearchValues.Create(ValuePatterns.Select(p => p.Marker).ToArray(), StringComparison.Ordinal);
+
     /// <summary>Rule 2: a high-confidence credential pattern anywhere in the value.</summary>
-    public CredentialHit? CheckValue(string value)
+    public CredentialHit? CheckValue(string value) => CheckValue(value.AsSpan());
+
+    /// <inheritdoc cref="CheckValue(string)"/>
+    public CredentialHit? CheckValue(ReadOnlySpan<char> value)
     {
-        if (value.Length < 15 || _allowValues.Contains(value))
+        if (value.Length < 15 || IsAllowedValue(value) || !value.ContainsAny(AnyMarker))
         {
             return null;
         }
@@ -131,15 +165,17 @@ public sealed partial class CredentialScanner
 
             // A URL carries a password only as user:password@host: without an '@' after "://" the (costly,
             // backtracking) URL pattern cannot match; most configuration values hold plain URLs.
-            if (marker == "://" && value.IndexOf('@', at) < 0)
+            if (marker == UrlMarker && !value[at..].Contains('@'))
             {
                 continue;
             }
 
-            var m = pattern().Match(value);
-            if (m.Success)
+            // The first (leftmost) match, as Match() would return it, without allocating one; the masked text is the
+            // only string made, and only for a hit.
+            var matches = pattern().EnumerateMatches(value);
+            if (matches.MoveNext())
             {
-                return new CredentialHit("value", $"value contains {name}", SecretMask.Mask(m.Value));
+                return new CredentialHit("value", $"value contains {name}", SecretMask.Mask(value.Slice(matches.Current.Index, matches.Current.Length)));
             }
         }
 
@@ -147,9 +183,12 @@ public sealed partial class CredentialScanner
     }
 
     /// <summary>The sensitive term a name matches, or null; a specific term is preferred over the broad "key".</summary>
-    public string? MatchName(string name)
+    public string? MatchName(string name) => MatchName(name.AsSpan());
+
+    /// <inheritdoc cref="MatchName(string)"/>
+    public string? MatchName(ReadOnlySpan<char> name)
     {
-        if (_allowNames.Contains(name))
+        if (!name.ContainsAny(_termNeedles) || IsAllowedName(name))
         {
             return null;
         }
@@ -178,7 +217,10 @@ public sealed partial class CredentialScanner
     /// the broad term "key" alone needs a value of at least 12 characters with Shannon entropy of at least 3.0 bits
     /// per character; a variable that names a Secret object (SMTP_PASSWORD_SECRET: smtp-creds) is not a credential.
     /// </summary>
-    public CredentialHit? CheckNameValue(string name, string value)
+    public CredentialHit? CheckNameValue(string name, string value) => CheckNameValue(name.AsSpan(), value.AsSpan());
+
+    /// <inheritdoc cref="CheckNameValue(string, string)"/>
+    public CredentialHit? CheckNameValue(ReadOnlySpan<char> name, ReadOnlySpan<char> value)
     {
         if (CheckValue(value) is { } byValue)
         {
@@ -208,9 +250,10 @@ public sealed partial class CredentialScanner
     /// SMTP_PASSWORD_SECRET: smtp-creds — a variable ending in _SECRET / _SECRET_NAME / _SECRET_REF whose value is a
     /// Kubernetes object name refers to a Secret holding the credential; it is not the credential.
     /// </summary>
-    private static bool NamesASecretObject(string name, string value)
+    private static bool NamesASecretObject(ReadOnlySpan<char> name, ReadOnlySpan<char> value)
     {
-        var upper = name.ToUpperInvariant();
+        // Reached only for a name with a sensitive term and a literal value (a finding, mostly): one string is fine.
+        var upper = name.ToString().ToUpperInvariant().AsSpan();
         var refSuffix = upper.EndsWith("_SECRET_NAME", StringComparison.Ordinal) || upper.EndsWith("_SECRET_REF", StringComparison.Ordinal) ||
                         (upper.EndsWith("_SECRET", StringComparison.Ordinal) && upper.Length > 7 &&
                          (upper[..^7].Contains("PASSWORD", StringComparison.Ordinal) || upper[..^7].Contains("TOKEN", StringComparison.Ordinal) ||
@@ -221,8 +264,8 @@ public sealed partial class CredentialScanner
         }
 
         // TOKEN_TTL, PASSWORD_FILE, SECRET_NAME, API_KEY_HEADER...: the last word says the value describes a credential.
-        var last = upper[(upper.LastIndexOfAny(['_', '.', '-']) + 1)..];
-        return MetadataSuffixes.Contains(last);
+        var last = upper[(upper.LastIndexOfAny('_', '.', '-') + 1)..];
+        return MetadataSuffixesBySpan.Contains(last);
     }
 
     private static readonly HashSet<string> MetadataSuffixes = new(StringComparer.Ordinal)
@@ -232,24 +275,33 @@ public sealed partial class CredentialScanner
         "REGION", "USER", "USERNAME", "LOCATION", "PROVIDER", "SOURCE",
     };
 
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> MetadataSuffixesBySpan =
+        MetadataSuffixes.GetAlternateLookup<ReadOnlySpan<char>>();
+
     /// <summary>The length and entropy gate for name-only matches.</summary>
-    public static bool LooksRandom(string value) => value.Length >= 12 && Entropy(value) >= 3.0;
+    public static bool LooksRandom(string value) => LooksRandom(value.AsSpan());
+
+    /// <inheritdoc cref="LooksRandom(string)"/>
+    public static bool LooksRandom(ReadOnlySpan<char> value) => value.Length >= 12 && Entropy(value) >= 3.0;
 
     /// <summary>
     /// Values that cannot be credentials on their own: empty, a path, a $(VAR) or ${VAR} reference, a boolean or a
     /// number, a URL (one with an embedded password is caught by the value rule), public certificate material, or an
     /// allowlisted value.
     /// </summary>
-    public bool IsLiteralCandidate(string value)
+    public bool IsLiteralCandidate(string value) => IsLiteralCandidate(value.AsSpan());
+
+    /// <inheritdoc cref="IsLiteralCandidate(string)"/>
+    public bool IsLiteralCandidate(ReadOnlySpan<char> value)
     {
         var v = value.Trim();
-        if (v.Length == 0 || v[0] == '/' || _allowValues.Contains(value) || KubeVarReference().IsMatch(v) || ShellVarReference().IsMatch(v) ||
+        if (v.Length == 0 || v[0] == '/' || IsAllowedValue(value) || KubeVarReference().IsMatch(v) || ShellVarReference().IsMatch(v) ||
             Number().IsMatch(v) || v.StartsWith("{{", StringComparison.Ordinal) || Url().IsMatch(v))
         {
             return false;
         }
 
-        if (NonSecretWords.Contains(v))
+        if (NonSecretWordsBySpan.Contains(v))
         {
             return false;
         }
@@ -257,12 +309,21 @@ public sealed partial class CredentialScanner
         return !IsPublicPem(v);
     }
 
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> NonSecretWordsBySpan =
+        NonSecretWords.GetAlternateLookup<ReadOnlySpan<char>>();
+
     /// <summary>PEM text without a private key (certificates, public keys) is public material.</summary>
-    public static bool IsPublicPem(string value) =>
+    public static bool IsPublicPem(string value) => IsPublicPem(value.AsSpan());
+
+    /// <inheritdoc cref="IsPublicPem(string)"/>
+    public static bool IsPublicPem(ReadOnlySpan<char> value) =>
         value.Contains("-----BEGIN ", StringComparison.Ordinal) && !value.Contains("PRIVATE KEY-----", StringComparison.Ordinal);
 
     /// <summary>Shannon entropy in bits per character.</summary>
-    public static double Entropy(string s)
+    public static double Entropy(string s) => Entropy(s.AsSpan());
+
+    /// <inheritdoc cref="Entropy(string)"/>
+    public static double Entropy(ReadOnlySpan<char> s)
     {
         if (s.Length == 0)
         {
@@ -305,48 +366,98 @@ public sealed partial class CredentialScanner
 
     /// <summary>
     /// Rule 3 over a container's command and args: --password=..., --token ..., mysql -p&lt;secret&gt;, plus the
-    /// value patterns. Shell scripts passed as one argument are split on whitespace first.
+    /// value patterns. Shell scripts passed as one argument are split on whitespace first. Returns the index of the
+    /// argument of each hit, in argument order.
     /// </summary>
-    public List<(int TokenIndex, CredentialHit Hit)> CheckArguments(IReadOnlyList<string> arguments)
+    public IReadOnlyList<(int TokenIndex, CredentialHit Hit)> CheckArguments(ReadOnlySpan<string> arguments)
     {
-        var hits = new List<(int, CredentialHit)>();
-        var tokens = new List<(int Arg, string Text)>();
-        for (var i = 0; i < arguments.Count; i++)
+        // Tokens are (argument, start, length) slices of the arguments: whitespace-separated words (string.Split with
+        // no separator), then trimmed of quotes, which can leave an empty token that still counts as the next one.
+        var tokens = ArrayPool<(int Arg, int Start, int Length)>.Shared.Rent(16);
+        try
         {
-            foreach (var t in arguments[i].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+            return CheckArguments(arguments, ref tokens);
+        }
+        finally
+        {
+            ArrayPool<(int, int, int)>.Shared.Return(tokens);
+        }
+    }
+
+    private IReadOnlyList<(int TokenIndex, CredentialHit Hit)> CheckArguments(ReadOnlySpan<string> arguments, ref (int Arg, int Start, int Length)[] tokens)
+    {
+        var count = 0;
+        var mysql = false;
+        for (var i = 0; i < arguments.Length; i++)
+        {
+            var a = arguments[i];
+            var pos = 0;
+            while (true)
             {
-                tokens.Add((i, t.Trim('"', '\'')));
+                while (pos < a.Length && char.IsWhiteSpace(a[pos]))
+                {
+                    pos++;
+                }
+
+                if (pos == a.Length)
+                {
+                    break;
+                }
+
+                var start = pos;
+                while (pos < a.Length && !char.IsWhiteSpace(a[pos]))
+                {
+                    pos++;
+                }
+
+                var word = a.AsSpan(start, pos - start);
+                var lead = word.Length - word.TrimStart(Quotes).Length;
+                var text = word.Trim(Quotes);
+                if (count == tokens.Length)
+                {
+                    var larger = ArrayPool<(int, int, int)>.Shared.Rent(count * 2);
+                    tokens.AsSpan().CopyTo(larger);
+                    ArrayPool<(int, int, int)>.Shared.Return(tokens);
+                    tokens = larger;
+                }
+
+                tokens[count++] = (i, start + lead, text.Length);
+                mysql = mysql || text.EndsWith("mysql", StringComparison.Ordinal) || text.EndsWith("mysqladmin", StringComparison.Ordinal) ||
+                        text.EndsWith("mysqldump", StringComparison.Ordinal) || text.EndsWith("mariadb", StringComparison.Ordinal);
             }
         }
 
-        var mysql = tokens.Any(t => t.Text.EndsWith("mysql", StringComparison.Ordinal) || t.Text.EndsWith("mysqladmin", StringComparison.Ordinal) ||
-                                    t.Text.EndsWith("mysqldump", StringComparison.Ordinal) || t.Text.EndsWith("mariadb", StringComparison.Ordinal));
-        for (var k = 0; k < tokens.Count; k++)
+        List<(int, CredentialHit)>? hits = null;
+        for (var k = 0; k < count; k++)
         {
-            var (arg, text) = tokens[k];
+            var (arg, start, length) = tokens[k];
+            var text = arguments[arg].AsSpan(start, length);
             if (CheckValue(text) is { } v)
             {
-                hits.Add((arg, v));
+                (hits ??= []).Add((arg, v));
                 continue;
             }
 
-            var m = FlagWithValue().Match(text);
-            if (m.Success)
+            // ^--?(flag)=(.*)$: the flag starts after both dashes when there are two (it must begin with a letter or
+            // digit) and cannot contain '=', so the value is everything after the first '='.
+            if (FlagWithValue().IsMatch(text))
             {
-                if (FlagHit(m.Groups[1].Value, m.Groups[2].Value) is { } h)
+                var eq = text.IndexOf('=');
+                var flag = text[(text.StartsWith("--", StringComparison.Ordinal) ? 2 : 1)..eq];
+                if (FlagHit(flag, text[(eq + 1)..]) is { } h)
                 {
-                    hits.Add((arg, h));
+                    (hits ??= []).Add((arg, h));
                 }
 
                 continue;
             }
 
-            var bare = BareLongFlag().Match(text);
-            if (bare.Success && k + 1 < tokens.Count && !tokens[k + 1].Text.StartsWith('-'))
+            if (BareLongFlag().IsMatch(text) && k + 1 < count && !arguments[tokens[k + 1].Arg].AsSpan(tokens[k + 1].Start, tokens[k + 1].Length).StartsWith('-'))
             {
-                if (FlagHit(bare.Groups[1].Value, tokens[k + 1].Text) is { } h)
+                var next = tokens[k + 1];
+                if (FlagHit(text[2..], arguments[next.Arg].AsSpan(next.Start, next.Length)) is { } h)
                 {
-                    hits.Add((tokens[k + 1].Arg, h));
+                    (hits ??= []).Add((next.Arg, h));
                     k++;
                 }
 
@@ -355,17 +466,27 @@ public sealed partial class CredentialScanner
 
             if (mysql && text.Length > 2 && text.StartsWith("-p", StringComparison.Ordinal) && IsLiteralCandidate(text[2..]))
             {
-                hits.Add((arg, new CredentialHit("argument", "mysql-style -p<password> argument", SecretMask.Mask(text[2..]))));
+                (hits ??= []).Add((arg, new CredentialHit("argument", "mysql-style -p<password> argument", SecretMask.Mask(text[2..]))));
             }
         }
 
-        return hits;
+        return hits is null ? [] : hits;
     }
 
-    private CredentialHit? FlagHit(string flag, string value)
+    private const string Quotes = "\"'";
+
+    private CredentialHit? FlagHit(ReadOnlySpan<char> flag, ReadOnlySpan<char> value)
     {
-        value = value.Trim('"', '\'');
-        if (!IsLiteralCandidate(value) || MatchName(flag.Replace('-', '_')) is not { } term || !LooksRandom(value))
+        value = value.Trim(Quotes);
+        if (!IsLiteralCandidate(value) || !LooksRandom(value))
+        {
+            return null;
+        }
+
+        // The flag's dashes read as underscores, so --api-key matches the term api_key.
+        Span<char> name = flag.Length <= 256 ? stackalloc char[flag.Length] : new char[flag.Length];
+        flag.Replace(name, '-', '_');
+        if (MatchName(name) is not { } term)
         {
             return null;
         }
@@ -380,14 +501,14 @@ public sealed partial class CredentialScanner
     public List<(string Key, int? Line, CredentialHit Hit)> CheckStructured(string text)
     {
         var hits = new List<(string, int?, CredentialHit)>();
-        var trimmed = text.TrimStart();
+        var trimmed = text.AsSpan().TrimStart();
         if (trimmed.StartsWith('{') || trimmed.StartsWith('['))
         {
             try
             {
                 var json = CompactJson.Parse(Encoding.UTF8.GetBytes(text),
                     new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
-                WalkJson(json, "", hits);
+                WalkJson(json, [], hits);
                 return hits;
             }
             catch (JsonException)
@@ -396,64 +517,174 @@ public sealed partial class CredentialScanner
             }
         }
 
+        // Lines are slices of the text (as text.Split('\n') would cut them); strings are made only for a hit's key.
         var lineNo = 0;
-        foreach (var raw in text.Split('\n'))
+        var lineStart = 0;
+        while (true)
         {
             lineNo++;
-            var line = raw.TrimEnd('\r');
+            var nl = text.IndexOf('\n', lineStart);
+            var line = text.AsSpan(lineStart, (nl < 0 ? text.Length : nl) - lineStart).TrimEnd('\r');
             var t = line.TrimStart();
-            if (t.Length == 0 || t[0] is '#' or ';' or '[' || t.StartsWith("//", StringComparison.Ordinal) || !MayContainCredential(t))
+            if (!(t.Length == 0 || t[0] is '#' or ';' or '[' || t.StartsWith("//", StringComparison.Ordinal) || !MayContainCredential(t)))
             {
-                continue;
+                var tStart = lineStart + (line.Length - t.Length);
+
+                // Connection-string style "a=b;Password=c;" holds several pairs on one line.
+                if (t.Contains(';') && t.Contains('='))
+                {
+                    var segStart = 0;
+                    while (true)
+                    {
+                        var semi = t[segStart..].IndexOf(';');
+                        var segLength = semi < 0 ? t.Length - segStart : semi;
+                        CheckPair(text, tStart + segStart, segLength, lineNo, hits);
+                        if (semi < 0)
+                        {
+                            break;
+                        }
+
+                        segStart += semi + 1;
+                    }
+                }
+                else
+                {
+                    CheckPair(text, tStart, t.Length, lineNo, hits);
+                }
             }
 
-            // Connection-string style "a=b;Password=c;" holds several pairs on one line.
-            var segments = t.Contains(';') && t.Contains('=') ? t.Split(';') : [t];
-            foreach (var seg in segments)
+            if (nl < 0)
             {
-                var m = KeyValueLine().Match(seg);
-                if (!m.Success)
-                {
-                    continue;
-                }
-
-                var key = m.Groups[1].Value;
-                var value = StripQuotes(m.Groups[2].Value);
-                // Block scalars and flow collections start nested content, not a literal.
-                if (value.Length == 0 || value[0] is '{' or '[' or '|' or '>' or '&' or '*')
-                {
-                    continue;
-                }
-
-                if (CheckNameValue(key, value) is { } hit)
-                {
-                    hits.Add((key, lineNo, hit));
-                }
+                break;
             }
+
+            lineStart = nl + 1;
         }
 
         return hits;
     }
 
-    private void WalkJson(CompactJson e, string path, List<(string, int?, CredentialHit)> hits)
+    /// <summary>One key/value pair of a line: <paramref name="text"/> from <paramref name="start"/> for <paramref name="length"/> characters.</summary>
+    private void CheckPair(string text, int start, int length, int lineNo, List<(string, int?, CredentialHit)> hits)
+    {
+        if (!TryParsePair(text.AsSpan(start, length), out var key, out var rawValue))
+        {
+            return;
+        }
+
+        var value = StripQuotes(rawValue);
+        // Block scalars and flow collections start nested content, not a literal.
+        if (value.Length == 0 || value[0] is '{' or '[' or '|' or '>' or '&' or '*')
+        {
+            return;
+        }
+
+        if (CheckNameValue(key, value) is { } hit)
+        {
+            hits.Add((key.ToString(), lineNo, hit));
+        }
+    }
+
+    /// <summary>
+    /// A "key: value" / "key = value" pair, as the pattern
+    /// <c>^\s*(?:export\s+|-\s+)?["']?([A-Za-z0-9_.\-/\[\]]+)["']?\s*(?::|=)\s*(.*?)\s*,?\s*$</c> reads a line without
+    /// '\n' (group 1 is the key, group 2 the value), without a Match object per line. The pattern cannot backtrack into
+    /// the key (its characters exclude quotes, spaces, ':' and '='), so the only choice is the optional "export " / "- "
+    /// prefix: it is taken when the rest then parses, as the greedy '?' prefers.
+    /// </summary>
+    internal static bool TryParsePair(ReadOnlySpan<char> line, out ReadOnlySpan<char> key, out ReadOnlySpan<char> value)
+    {
+        var i = SkipSpaces(line, 0);
+        var afterPrefix = -1;
+        if (line[i..].StartsWith("export", StringComparison.Ordinal) && i + 6 < line.Length && char.IsWhiteSpace(line[i + 6]))
+        {
+            afterPrefix = SkipSpaces(line, i + 6);
+        }
+        else if (i + 1 < line.Length && line[i] == '-' && char.IsWhiteSpace(line[i + 1]))
+        {
+            afterPrefix = SkipSpaces(line, i + 1);
+        }
+
+        return (afterPrefix >= 0 && TryParsePairAt(line, afterPrefix, out key, out value)) || TryParsePairAt(line, i, out key, out value);
+    }
+
+    private static bool TryParsePairAt(ReadOnlySpan<char> line, int i, out ReadOnlySpan<char> key, out ReadOnlySpan<char> value)
+    {
+        key = value = default;
+        if (i < line.Length && line[i] is '"' or '\'')
+        {
+            i++;
+        }
+
+        var start = i;
+        while (i < line.Length && (char.IsAsciiLetterOrDigit(line[i]) || line[i] is '_' or '.' or '-' or '/' or '[' or ']'))
+        {
+            i++;
+        }
+
+        if (i == start)
+        {
+            return false;
+        }
+
+        key = line[start..i];
+        if (i < line.Length && line[i] is '"' or '\'')
+        {
+            i++;
+        }
+
+        i = SkipSpaces(line, i);
+        if (i == line.Length || line[i] is not (':' or '='))
+        {
+            return false;
+        }
+
+        // (.*?)\s*,?\s*$: the shortest value followed only by spaces, at most one comma, and spaces.
+        var v = line[SkipSpaces(line, i + 1)..].TrimEnd();
+        if (v.EndsWith(','))
+        {
+            v = v[..^1].TrimEnd();
+        }
+
+        value = v;
+        return true;
+    }
+
+    private static int SkipSpaces(ReadOnlySpan<char> s, int i)
+    {
+        while (i < s.Length && char.IsWhiteSpace(s[i]))
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    /// <summary>
+    /// Walks a JSON document; <paramref name="path"/> holds the property names (Index -1) and array indexes leading to
+    /// <paramref name="e"/>, and becomes a dotted path string only for a hit.
+    /// </summary>
+    private void WalkJson(CompactJson e, List<(string Name, int Index)> path, List<(string, int?, CredentialHit)> hits)
     {
         switch (e.ValueKind)
         {
             case JsonValueKind.Object:
                 foreach (var p in e.EnumerateObject())
                 {
-                    var child = path.Length == 0 ? p.Name : path + "." + p.Name;
+                    path.Add((p.Name, -1));
                     if (p.Value.ValueKind == JsonValueKind.String)
                     {
                         if (CheckNameValue(p.Name, p.Value.GetString() ?? "") is { } hit)
                         {
-                            hits.Add((child, null, hit));
+                            hits.Add((JsonPath(path), null, hit));
                         }
                     }
                     else
                     {
-                        WalkJson(p.Value, child, hits);
+                        WalkJson(p.Value, path, hits);
                     }
+
+                    path.RemoveAt(path.Count - 1);
                 }
 
                 break;
@@ -461,7 +692,9 @@ public sealed partial class CredentialScanner
                 var i = 0;
                 foreach (var item in e.EnumerateArray())
                 {
-                    WalkJson(item, $"{path}[{i}]", hits);
+                    path.Add(("", i));
+                    WalkJson(item, path, hits);
+                    path.RemoveAt(path.Count - 1);
                     i++;
                 }
 
@@ -469,14 +702,26 @@ public sealed partial class CredentialScanner
             case JsonValueKind.String:
                 if (CheckValue(e.GetString() ?? "") is { } vh)
                 {
-                    hits.Add((path, null, vh));
+                    hits.Add((JsonPath(path), null, vh));
                 }
 
                 break;
         }
     }
 
-    private static string StripQuotes(string v)
+    /// <summary>"a.b[0].c": a name joins with '.' unless the path so far is empty; an index is appended as [i].</summary>
+    private static string JsonPath(List<(string Name, int Index)> path)
+    {
+        var s = "";
+        foreach (var (name, index) in path)
+        {
+            s = index >= 0 ? $"{s}[{index}]" : s.Length == 0 ? name : s + "." + name;
+        }
+
+        return s;
+    }
+
+    private static ReadOnlySpan<char> StripQuotes(ReadOnlySpan<char> v)
     {
         v = v.Trim();
         if (v.Length >= 2 && ((v[0] == '"' && v[^1] == '"') || (v[0] == '\'' && v[^1] == '\'')))
@@ -492,6 +737,46 @@ public sealed partial class CredentialScanner
     /// <summary>Decodes a value that looks like base64 into text, or null (binary, too short, or not base64).</summary>
     public static string? TryDecodeBase64Text(string value)
     {
+        if (DecodeBase64Text(value, out var length) is not { } chars)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new string(chars, 0, length);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    /// <summary>
+    /// Rule 2 over a base64 value's decoded text (its first <paramref name="maxChars"/> characters), or null when the
+    /// value is not base64 text. The text stays in a pooled buffer: no string is made unless there is a hit.
+    /// </summary>
+    public CredentialHit? CheckBase64Value(ReadOnlySpan<char> value, int maxChars = int.MaxValue)
+    {
+        if (DecodeBase64Text(value, out var length) is not { } chars)
+        {
+            return null;
+        }
+
+        try
+        {
+            return CheckValue(chars.AsSpan(0, Math.Min(length, maxChars)));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    /// <summary>The decoded text in a buffer rented from <see cref="ArrayPool{T}.Shared"/> (the caller returns it), or null.</summary>
+    private static char[]? DecodeBase64Text(ReadOnlySpan<char> value, out int length)
+    {
+        length = 0;
         var v = value.Trim();
         if (v.Length < 16 || v.Length % 4 != 0)
         {
@@ -506,24 +791,60 @@ public sealed partial class CredentialScanner
             }
         }
 
-        var buffer = new byte[v.Length * 3 / 4];
-        if (!Convert.TryFromBase64String(v, buffer, out var n))
+        var size = v.Length * 3 / 4;
+        var bytes = ArrayPool<byte>.Shared.Rent(size);
+        try
         {
+            if (!Convert.TryFromBase64Chars(v, bytes.AsSpan(0, size), out var n))
+            {
+                return null;
+            }
+
+            var chars = ArrayPool<char>.Shared.Rent(Math.Max(n, 1));
+            length = AsText(bytes.AsSpan(0, n), chars);
+            if (length >= 0)
+            {
+                return chars;
+            }
+
+            ArrayPool<char>.Shared.Return(chars);
             return null;
         }
-
-        return AsText(buffer.AsSpan(0, n));
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
     }
 
     /// <summary>UTF-8 text with mostly printable characters, or null.</summary>
     public static string? AsText(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.IsEmpty || !System.Text.Unicode.Utf8.IsValid(bytes))
+        if (bytes.IsEmpty)
         {
             return null;
         }
 
-        var text = Encoding.UTF8.GetString(bytes);
+        var chars = ArrayPool<char>.Shared.Rent(bytes.Length);
+        try
+        {
+            return AsText(bytes, chars) is var length and >= 0 ? new string(chars, 0, length) : null;
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    /// <summary>Decodes UTF-8 with mostly printable characters into <paramref name="chars"/> (at least as long as the bytes) and returns the length, or -1.</summary>
+    private static int AsText(ReadOnlySpan<byte> bytes, Span<char> chars)
+    {
+        if (bytes.IsEmpty || !System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            return -1;
+        }
+
+        var length = Encoding.UTF8.GetChars(bytes, chars);
+        var text = chars[..length];
         var printable = 0;
         foreach (var c in text)
         {
@@ -533,6 +854,6 @@ public sealed partial class CredentialScanner
             }
         }
 
-        return printable >= text.Length * 0.95 ? text : null;
+        return printable >= text.Length * 0.95 ? length : -1;
     }
 }

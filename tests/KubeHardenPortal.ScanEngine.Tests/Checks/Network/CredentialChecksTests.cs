@@ -1,3 +1,4 @@
+using System.Text;
 using KubeHardenPortal.ScanEngine.Model;
 using KubeHardenPortal.ScanEngine.Tests.Support;
 
@@ -122,5 +123,22 @@ public sealed class CredentialChecksTests
         Assert.Equal(5, findings.Select(f => f.Resource.Namespace).Distinct().Count());
         Assert.All(findings, f => Assert.DoesNotContain("hunter2-very-secret", f.Message, StringComparison.Ordinal));
         Assert.Equal(5, findings.Select(f => f.Fingerprint).Distinct().Count());
+    }
+
+    [Fact(DisplayName = "KH-NET-018: a value is scanned up to 1 MiB characters; a token ending exactly at the cap is found, one cut by it is not")]
+    public void ConfigMaps_ScanCap()
+    {
+        const int cap = 1 << 20;
+        const string token = "AKIAZ7EXAMPLE2QWERTY";
+        var atCap = new string('x', cap - token.Length) + token;
+        var cut = new string('x', cap - token.Length + 1) + token;
+        var binary = Convert.ToBase64String(Encoding.UTF8.GetBytes(cut));
+        var report = Scan.Yaml($$$"""
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big", "namespace": "orders"},
+             "data": {"at-cap": "{{{atCap}}}", "cut": "{{{cut}}}"},
+             "binaryData": {"cut-bin": "{{{binary}}}"}}
+            """, "KH-NET-018");
+        var failure = Assert.Single(report.Failures("KH-NET-018"));
+        Assert.Equal("data.at-cap", failure.Evidence!.Path);
     }
 }

@@ -106,7 +106,7 @@ public sealed class CredentialsInConfigMaps : Check
     private static EntryHit[] ScanBinary(CredentialScanner scanner, string key, string b64)
     {
         // binaryData is base64 by definition: only text payloads can be checked for token patterns.
-        if (CredentialScanner.TryDecodeBase64Text(b64) is { } text && scanner.CheckValue(Cap(text)) is { } hit)
+        if (scanner.CheckBase64Value(b64, MaxScanChars) is { } hit)
         {
             return [Hit(key, Path("binaryData", key), hit with { Reason = hit.Reason + " (base64-decoded)" }, $"binaryData:{key}")];
         }
@@ -116,7 +116,6 @@ public sealed class CredentialsInConfigMaps : Check
 
     private static EntryHit[] ScanValue(CredentialScanner scanner, string key, string value)
     {
-        var path = Path("data", key);
         value = Cap(value);
         var multiLine = value.Contains('\n');
 
@@ -124,25 +123,37 @@ public sealed class CredentialsInConfigMaps : Check
         var hit = multiLine ? scanner.CheckValue(value) : scanner.CheckNameValue(key, value);
         if (hit is not null)
         {
-            return [Hit(key, path, hit, "data:" + key)];
+            return [Hit(key, Path("data", key), hit, "data:" + key)];
         }
 
-        if (!multiLine && CredentialScanner.TryDecodeBase64Text(value) is { } decoded && scanner.CheckValue(decoded) is { } b64Hit)
+        if (!multiLine && scanner.CheckBase64Value(value) is { } b64Hit)
         {
-            return [Hit(key, path, b64Hit with { Reason = b64Hit.Reason + " (base64-decoded)" }, "data:" + key)];
+            return [Hit(key, Path("data", key), b64Hit with { Reason = b64Hit.Reason + " (base64-decoded)" }, "data:" + key)];
         }
 
-        var trimmed = value.TrimStart();
-        if ((multiLine || trimmed.StartsWith('{') || trimmed.StartsWith('[')) && scanner.MayContainCredential(value))
+        var trimmed = value.AsSpan().TrimStart();
+        if (!(multiLine || trimmed.StartsWith('{') || trimmed.StartsWith('[')) || !scanner.MayContainCredential(value))
         {
-            return scanner.CheckStructured(value)
-                .Select(x => new EntryHit(
-                    $"ConfigMap key \"{key}\" ({(x.Line is { } l ? $"line {l}, key \"{x.Key}\"" : $"key \"{x.Key}\"")}) holds a literal credential ({x.Hit.Reason}): {x.Hit.Masked}",
-                    path, x.Hit.Masked, $"data:{key}:{x.Key}"))
-                .ToArray();
+            return [];
         }
 
-        return [];
+        var found = scanner.CheckStructured(value);
+        if (found.Count == 0)
+        {
+            return [];
+        }
+
+        var path = Path("data", key);
+        var hits = new EntryHit[found.Count];
+        for (var i = 0; i < hits.Length; i++)
+        {
+            var x = found[i];
+            hits[i] = new EntryHit(
+                $"ConfigMap key \"{key}\" ({(x.Line is { } l ? $"line {l}, key \"{x.Key}\"" : $"key \"{x.Key}\"")}) holds a literal credential ({x.Hit.Reason}): {x.Hit.Masked}",
+                path, x.Hit.Masked, $"data:{key}:{x.Key}");
+        }
+
+        return hits;
     }
 
     private static EntryHit Hit(string key, string path, CredentialHit hit, string fingerprintKey) =>
@@ -170,7 +181,7 @@ public sealed class CredentialsInConfigMaps : Check
         foreach (var p in cm.Json.Get("data").Props())
         {
             var v = p.Value.Str() ?? "";
-            if (v.Trim().Length == 0)
+            if (v.AsSpan().Trim().IsEmpty)
             {
                 continue;
             }

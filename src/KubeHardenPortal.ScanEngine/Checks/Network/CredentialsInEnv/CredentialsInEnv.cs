@@ -1,3 +1,4 @@
+using System.Buffers;
 using KubeHardenPortal.ScanEngine.Evaluation;
 using KubeHardenPortal.ScanEngine.Evaluation.Network;
 using KubeHardenPortal.ScanEngine.Model;
@@ -43,9 +44,12 @@ public sealed class CredentialsInEnv : WorkloadCheck
     protected override void EvaluateWorkload(ScanContext context, Workload workload, Unit unit)
     {
         var scanner = context.NetworkPolicies.Credentials;
-        var literals = new List<string>();
-        foreach (var c in workload.AllContainers)
+        List<string>? literals = null;
+        // Indexed: foreach over the IReadOnlyList would box its enumerator on every workload.
+        var containers = workload.AllContainers;
+        for (var ci = 0; ci < containers.Count; ci++)
         {
+            var c = containers[ci];
             var i = 0;
             foreach (var env in c.Json.Items("env"))
             {
@@ -55,7 +59,7 @@ public sealed class CredentialsInEnv : WorkloadCheck
                 {
                     unit.Fail($"container \"{c.Name}\": env \"{name}\" holds a literal credential ({hit.Reason}): {hit.Masked}",
                         $"{c.Path}.env[{i}].value", hit.Masked, c, key: $"env:{name}");
-                    literals.Add(value);
+                    (literals ??= []).Add(value);
                 }
 
                 if (env.Get("valueFrom").Get("secretKeyRef").Str("name") is { } secret)
@@ -80,35 +84,74 @@ public sealed class CredentialsInEnv : WorkloadCheck
                 j++;
             }
 
-            var args = c.Json.Strings("command").Select(s => ("command", s)).Concat(c.Json.Strings("args").Select(s => ("args", s))).ToList();
-            if (args.Count > 0)
+            // The string items of command, then of args (other items are skipped, as Strings() does).
+            var command = c.Json.Get("command");
+            var args = c.Json.Get("args");
+            if (command.Count() == 0 && args.Count() == 0)
             {
-                var hits = scanner.CheckArguments(args.Select(a => a.Item2).ToList());
-                var seen = new HashSet<int>();
-                foreach (var (index, hit) in hits)
-                {
-                    if (!seen.Add(index))
-                    {
-                        continue;
-                    }
-
-                    var (field, _) = args[index];
-                    var fieldIndex = field == "command" ? index : index - c.Json.Get("command").Count();
-                    // High-confidence token patterns keep the check's severity; name-based argument matches are Medium.
-                    var severity = hit.Rule == "value" ? Severity.High : Severity.Medium;
-                    unit.Fail($"container \"{c.Name}\": {field}[{fieldIndex}] passes a credential on the command line ({hit.Reason}): {hit.Masked}",
-                        $"{c.Path}.{field}[{fieldIndex}]", hit.Masked, c, severity, key: $"{field}[{fieldIndex}]");
-                    literals.Add(args[index].Item2);
-                }
+                continue;
             }
+
+            var buffer = ArrayPool<string>.Shared.Rent(command.Count() + args.Count());
+            var commandStrings = AddStrings(buffer, 0, command);
+            var texts = buffer.AsSpan(0, AddStrings(buffer, commandStrings, args));
+            var hits = scanner.CheckArguments(texts);
+            var previous = -1;
+            for (var h = 0; h < hits.Count; h++)
+            {
+                var (index, hit) = hits[h];
+                // Hits come in argument order; report the first one of each argument.
+                if (index == previous)
+                {
+                    continue;
+                }
+
+                previous = index;
+                var field = index < commandStrings ? "command" : "args";
+                var fieldIndex = field == "command" ? index : index - command.Count();
+                // High-confidence token patterns keep the check's severity; name-based argument matches are Medium.
+                var severity = hit.Rule == "value" ? Severity.High : Severity.Medium;
+                unit.Fail($"container \"{c.Name}\": {field}[{fieldIndex}] passes a credential on the command line ({hit.Reason}): {hit.Masked}",
+                    $"{c.Path}.{field}[{fieldIndex}]", hit.Masked, c, severity, key: $"{field}[{fieldIndex}]");
+                (literals ??= []).Add(texts[index]);
+            }
+
+            ArrayPool<string>.Shared.Return(buffer, clearArray: true);
         }
 
         // kubectl apply keeps a copy of the literals in an annotation on the object: flag it for cleanup as well.
-        if (literals.Count > 0 && workload.Object.Annotations.TryGetValue(LastApplied, out var applied) &&
-            literals.Any(l => applied.Contains(l, StringComparison.Ordinal) || applied.Contains(System.Text.Json.JsonEncodedText.Encode(l).ToString(), StringComparison.Ordinal)))
+        if (literals is not null && workload.Object.Annotations.TryGetValue(LastApplied, out var applied) && ContainsAnyLiteral(applied, literals))
         {
             unit.Fail($"the {LastApplied} annotation duplicates the literal credential(s); clean it up after moving them to a Secret",
                 "metadata.annotations." + LastApplied, "…(annotation contains the value)", key: "last-applied-configuration");
         }
+    }
+
+    // A named method, not a lambda: a lambda capturing the annotation would cost a closure on every workload.
+    private static bool ContainsAnyLiteral(string applied, List<string> literals)
+    {
+        foreach (var l in literals)
+        {
+            if (applied.Contains(l, StringComparison.Ordinal) || applied.Contains(System.Text.Json.JsonEncodedText.Encode(l).ToString(), StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Writes the string items of <paramref name="array"/> from <paramref name="at"/> on; returns the end.</summary>
+    private static int AddStrings(string[] texts, int at, CompactJson array)
+    {
+        foreach (var item in array.Items())
+        {
+            if (item.Str() is { } s)
+            {
+                texts[at++] = s;
+            }
+        }
+
+        return at;
     }
 }
