@@ -48,7 +48,7 @@ public sealed class ScanContext
         });
         _byKey = new(() =>
         {
-            var d = new Dictionary<(string, string?, string), KubeObject>();
+            var d = new Dictionary<(string, string?, string), KubeObject>(Snapshot.Objects.Count);
             foreach (var o in Snapshot.Objects)
             {
                 d.TryAdd((o.Kind, o.Namespace, o.Name), o);

@@ -27,6 +27,9 @@ public sealed class PodNodes
     // Most workloads share a handful of placements (often none): match nodes once per placement, not per workload.
     private readonly ConcurrentDictionary<string, IReadOnlyList<PodNode>> _byPlacement = new(StringComparer.Ordinal);
 
+    // Two checks ask for each workload's key; rendering it (raw JSON of the selectors) is the costly part.
+    private readonly ConcurrentDictionary<Workload, string> _keys = new(ReferenceEqualityComparer.Instance);
+
     private PodNodes(ScanContext context)
     {
         var configs = new Dictionary<string, NodeKubeletConfig>(StringComparer.Ordinal);
@@ -70,7 +73,9 @@ public sealed class PodNodes
     }
 
     /// <summary>What decides the candidate nodes: nodeName, nodeSelector and required node affinity, as raw JSON.</summary>
-    public static string PlacementKey(Workload workload)
+    public string PlacementKey(Workload workload) => _keys.GetOrAdd(workload, RenderPlacementKey);
+
+    private static string RenderPlacementKey(Workload workload)
     {
         var spec = workload.PodSpec;
         var terms = spec.Get("affinity").Get("nodeAffinity").Get("requiredDuringSchedulingIgnoredDuringExecution").Get("nodeSelectorTerms");

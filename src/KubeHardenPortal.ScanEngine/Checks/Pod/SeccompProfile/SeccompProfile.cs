@@ -142,7 +142,7 @@ public sealed class SeccompProfile : WorkloadCheck
             return (false, "node kubelet configuration is not part of manifests");
         }
 
-        return Verdicts.GetOrCreateValue(context).GetOrAdd(PodNodes.PlacementKey(workload), _ => Verdict(PodNodes.For(context).CandidatesFor(workload)));
+        return Verdicts.GetOrCreateValue(context).GetOrAdd(PodNodes.For(context).PlacementKey(workload), _ => Verdict(PodNodes.For(context).CandidatesFor(workload)));
     }
 
     private static (bool Allow, string Why) Verdict(IReadOnlyList<PodNode> nodes)
