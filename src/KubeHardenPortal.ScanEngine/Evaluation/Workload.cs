@@ -9,6 +9,14 @@ public sealed record ContainerRef(string Name, ContainerType Type, int Index, Co
     /// <summary>Built once: every finding on this container shares it (derived from the positional members, so equality is unchanged).</summary>
     public ContainerInfo Info { get; } = new(Name, Type);
 
+    /// <summary>How messages name it ("init container \"wait\""); built once, as many checks name every container.</summary>
+    public string Description { get; } = Type switch
+    {
+        ContainerType.Init => $"init container \"{Name}\"",
+        ContainerType.Ephemeral => $"ephemeral (debug) container \"{Name}\"",
+        _ => $"container \"{Name}\"",
+    };
+
     /// <summary>The container's securityContext (may be Undefined).</summary>
     public CompactJson SecurityContext => Json.Get("securityContext");
 }

@@ -173,6 +173,13 @@ internal static class ChildCommand
         double evalMs = 0, evalAlloc = 0, evalPeakHeap = 0, peakRssEval = 0;
         if (phase == "eval")
         {
+            if (Environment.GetEnvironmentVariable("KH_BENCH_HOLD") == "before")
+            {
+                // Lets a tracer attach before the evaluation (e.g. an EventPipe allocation-tick session).
+                Console.Error.WriteLine($"[hold] pid {Environment.ProcessId}: loaded, press Enter to evaluate");
+                Console.ReadLine();
+            }
+
             var resetEval = ProcessMemory.ResetPeak();
             var alloc1 = GC.GetTotalAllocatedBytes(precise: true);
             var evalSampler = new HeapSampler();
@@ -185,7 +192,7 @@ internal static class ChildCommand
             evalMs = sw.Elapsed.TotalMilliseconds;
             evalAlloc = Mb(GC.GetTotalAllocatedBytes(precise: true) - alloc1);
             evalPeakHeap = evalSampler.PeakMb;
-            if (Environment.GetEnvironmentVariable("KH_BENCH_HOLD") == "1")
+            if (Environment.GetEnvironmentVariable("KH_BENCH_HOLD") is "1" or "before")
             {
                 // Lets a heap tool see what an evaluation keeps (garbage collected first); the report stays referenced.
                 GC.Collect();

@@ -240,10 +240,10 @@ public abstract class RbacPermissionCheck : Check
     /// <summary>Evidence value: the role and the granting rules.</summary>
     protected static string Evidence(RbacRole role, IReadOnlyList<RuleMatch> rules)
     {
-        var sb = new StringBuilder(role.Display);
-        foreach (var r in rules.Take(4))
+        var sb = new StringBuilder(256).Append(role.Display);
+        for (var i = 0; i < rules.Count && i < 4; i++)
         {
-            sb.Append("; ").Append(r.Rule.Locator).Append(": ").Append(r.Rule);
+            sb.Append("; ").Append(rules[i].Rule.Locator).Append(": ").Append(rules[i].Rule.ToString());
         }
 
         if (rules.Count > 4)

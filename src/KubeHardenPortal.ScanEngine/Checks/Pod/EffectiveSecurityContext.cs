@@ -127,10 +127,5 @@ public static class EffectiveSecurityContext
         $"{workload.PodSpecPath[..^"spec".Length]}metadata.annotations['{key}']";
 
     /// <summary>"init container", "container" or "ephemeral (debug) container", for messages.</summary>
-    public static string Describe(ContainerRef container) => container.Type switch
-    {
-        ContainerType.Init => $"init container \"{container.Name}\"",
-        ContainerType.Ephemeral => $"ephemeral (debug) container \"{container.Name}\"",
-        _ => $"container \"{container.Name}\"",
-    };
+    public static string Describe(ContainerRef container) => container.Description;
 }

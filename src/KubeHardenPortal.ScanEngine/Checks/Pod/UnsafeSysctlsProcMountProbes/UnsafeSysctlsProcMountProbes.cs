@@ -9,7 +9,7 @@ namespace KubeHardenPortal.ScanEngine.Checks.Pod;
 public sealed class UnsafeSysctlsProcMountProbes : WorkloadCheck
 {
     private static readonly string[] Probes = ["livenessProbe", "readinessProbe", "startupProbe"];
-    private static readonly string[] Hooks = ["postStart", "preStop"];
+    private static readonly (string Hook, string Name)[] Hooks = [("postStart", "lifecycle.postStart"), ("preStop", "lifecycle.preStop")];
     private static readonly string[] Actions = ["httpGet", "tcpSocket"];
 
     public override CheckDefinition Definition { get; } = new()
@@ -73,24 +73,30 @@ public sealed class UnsafeSysctlsProcMountProbes : WorkloadCheck
 
             foreach (var probe in Probes)
             {
-                CheckHandler(unit, c, c.Json.Get(probe), $"{c.Path}.{probe}", probe, who);
+                CheckHandler(unit, c, c.Json.Get(probe), probe, who);
             }
 
-            foreach (var hook in Hooks)
+            foreach (var (hook, name) in Hooks)
             {
-                CheckHandler(unit, c, c.Json.Get("lifecycle").Get(hook), $"{c.Path}.lifecycle.{hook}", "lifecycle." + hook, who);
+                CheckHandler(unit, c, c.Json.Get("lifecycle").Get(hook), name, who);
             }
         }
     }
 
-    private static void CheckHandler(Unit unit, ContainerRef c, CompactJson handler, string path, string name, string who)
+    /// <summary><paramref name="name"/> is the handler's path below the container ("livenessProbe", "lifecycle.preStop").</summary>
+    private static void CheckHandler(Unit unit, ContainerRef c, CompactJson handler, string name, string who)
     {
+        if (handler.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            return;
+        }
+
         foreach (var action in Actions)
         {
             if (handler.Get(action).Str("host") is { Length: > 0 } host)
             {
                 unit.Fail($"{who} {name} {action} sets host \"{host}\": the kubelet connects to it from the node",
-                    $"{path}.{action}.host", host, c, key: $"{name}.{action}.host");
+                    $"{c.Path}.{name}.{action}.host", host, c, key: $"{name}.{action}.host");
             }
         }
     }
