@@ -237,10 +237,14 @@ public abstract class RbacPermissionCheck : Check
     protected static string Where(IReadOnlyList<RuleMatch> rules) =>
         rules.Count == 0 ? "" : "(" + string.Join(", ", rules.Select(r => r.Rule.Locator).Distinct(StringComparer.Ordinal)) + ")";
 
+    [ThreadStatic]
+    private static StringBuilder? EvidenceBuilder;
+
     /// <summary>Evidence value: the role and the granting rules.</summary>
     protected static string Evidence(RbacRole role, IReadOnlyList<RuleMatch> rules)
     {
-        var sb = new StringBuilder(256).Append(role.Display);
+        // One builder per thread: this runs for every (role, scope) a dangerous grant is found in.
+        var sb = (EvidenceBuilder ??= new StringBuilder(512)).Clear().Append(role.Display);
         for (var i = 0; i < rules.Count && i < 4; i++)
         {
             sb.Append("; ").Append(rules[i].Rule.Locator).Append(": ").Append(rules[i].Rule.ToString());

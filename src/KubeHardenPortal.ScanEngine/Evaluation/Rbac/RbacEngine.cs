@@ -88,8 +88,11 @@ public sealed class RbacEngine
         }
 
         // Built once per binding; a race builds two equal arrays and keeps one, which is harmless.
-        return binding.GrantCache ??= binding.Subjects.Select(s => NewGrant(binding, s, role)).ToArray();
+        return binding.GrantCache ??= BuildGrants(binding, role);
     }
+
+    // Apart from Grants so that its closure is allocated only when the grants are built, not on every call.
+    private RbacGrant[] BuildGrants(RbacBinding binding, RbacRole role) => binding.Subjects.Select(s => NewGrant(binding, s, role)).ToArray();
 
     public RbacGrant? Grant(RbacBinding binding, RbacSubject subject) =>
         binding.Role is { } role ? GrantFor(binding, subject, role) : null;

@@ -234,7 +234,21 @@ public static class RbacMatcher
         rule.ResourceNames.Count == 0 &&
         Has(rule.Resources, All) &&
         (Has(rule.ApiGroups, All) || Has(rule.ApiGroups, "")) &&
-        (Has(rule.Verbs, All) || StandardVerbs.All(v => Has(rule.Verbs, v)));
+        (Has(rule.Verbs, All) || HasAll(rule.Verbs, StandardVerbs));
+
+    // A loop rather than StandardVerbs.All(lambda): the closure was allocated on every call, and this runs per rule per check.
+    private static bool HasAll(IReadOnlyList<string> values, IReadOnlyList<string> required)
+    {
+        for (var i = 0; i < required.Count; i++)
+        {
+            if (!Has(values, required[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>True when a rule contains "*" in verbs, apiGroups, resources (including "*/sub") or nonResourceURLs.</summary>
     public static bool HasWildcard(RbacRule rule) =>

@@ -132,7 +132,7 @@ public sealed class EscalateBindImpersonate : RbacPermissionCheck
             var resource = probe.AnySubresource ? probe.Resource + "/*" : probe.Resource;
             if (m.NamedOnly)
             {
-                var bad = m.ResourceNames.Where(n => dangerousName(context, access, probe, n)).ToList();
+                var bad = DangerousNames(context, access, probe, m.ResourceNames, dangerousName);
                 if (bad.Count == 0)
                 {
                     continue;
@@ -149,6 +149,22 @@ public sealed class EscalateBindImpersonate : RbacPermissionCheck
         }
 
         return (parts, rules.DistinctBy(r => r.Rule).ToList());
+    }
+
+    // A loop in its own method: a lambda here allocated its closure on every Collect call, named grants or not.
+    private static List<string> DangerousNames(ScanContext context, RbacAccess access, PermissionProbe probe, IEnumerable<string> names,
+        Func<ScanContext, RbacAccess, PermissionProbe, string, bool> dangerousName)
+    {
+        var bad = new List<string>();
+        foreach (var n in names)
+        {
+            if (dangerousName(context, access, probe, n))
+            {
+                bad.Add(n);
+            }
+        }
+
+        return bad;
     }
 
     private static bool DangerousRoleName(ScanContext context, RbacAccess access, PermissionProbe probe, string name)
