@@ -411,6 +411,10 @@ def run(out: Path, reuse_build: bool, pg: dict, services: dict[str, "Service"]) 
     for name in built:
         static_checks(services[name])
 
+    # ---- the container-like sandbox really is what it claims, for each image's USER and WORKDIR
+    for name in built:
+        sandbox_self_test(services[name])
+
     # ---- run in dependency order
     web_port = None
     for name in order:
@@ -750,6 +754,27 @@ def static_checks(svc: Service) -> None:
 
 # ---------------------------------------------------------------- run
 
+SANDBOX_PROBE = r'''
+echo "uid=$(id -u)"
+awk '/^(CapEff|NoNewPrivs):/ { sub(":", "", $1); print $1 "=" $2 }' /proc/self/status
+touch ./.probe 2>/dev/null && echo workdir=writable || echo workdir=readonly
+touch "$HOME/.probe" 2>/dev/null && echo home=writable || echo home=readonly
+touch /var/tmp/.khp-probe 2>/dev/null && echo root=writable || echo root=readonly
+touch /tmp/.probe 2>/dev/null && echo tmp=writable || echo tmp=readonly
+'''
+
+
+def sandbox_self_test(svc: Service) -> None:
+    r = subprocess.run(container_argv(svc.workdir, svc.uid, ["/bin/sh", "-c", SANDBOX_PROBE]), env=svc.env,
+                       capture_output=True, text=True, timeout=30)
+    got = dict(l.split("=", 1) for l in r.stdout.split() if "=" in l)
+    want = {"uid": svc.uid, "CapEff": "0000000000000000", "NoNewPrivs": "1", "workdir": "readonly",
+            "home": "readonly", "root": "readonly", "tmp": "writable"}
+    bad = {k: got.get(k) for k, v in want.items() if got.get(k) != v}
+    check(r.returncode == 0 and not bad, f"{svc.name}: sandbox is uid {svc.uid}, no capabilities, no-new-privs, "
+          "read-only / and WORKDIR, writable tmpfs /tmp", f"unexpected {bad} {r.stderr.strip()[-200:]}" if bad else "")
+
+
 def prepare_web_port(svc: Service) -> int:
     """With no network namespace the container port is a host port; 8080 stays 8080 unless it is taken."""
     want = int(svc.env.get("ASPNETCORE_HTTP_PORTS", "8080"))
@@ -792,6 +817,9 @@ def run_healthcheck_until_healthy(svc: Service, host_env: dict | None) -> bool:
     while time.monotonic() < deadline:
         if svc.proc and svc.proc.poll() is not None:
             last = f"process exited with {svc.proc.returncode}"
+            if svc.log and svc.log.exists():
+                why = [l for l in svc.log.read_text(errors="replace").splitlines() if "Exception:" in l]
+                last += f": {why[0].strip()[:240]}" if why else ""
             break
         attempts += 1
         if host_env is not None:
@@ -807,7 +835,7 @@ def run_healthcheck_until_healthy(svc: Service, host_env: dict | None) -> bool:
         except subprocess.TimeoutExpired:
             last = f"timed out after {timeout:.0f}s"
         time.sleep(1)
-    report("NOTE", f"{svc.name}: healthcheck last output", last)
+    report("FAIL" if svc.proc else "NOTE", f"{svc.name}: healthcheck never passed", last)
     return False
 
 
