@@ -445,6 +445,7 @@ def run(out: Path, reuse_build: bool, pg: dict, services: dict[str, "Service"]) 
         check(status == 200, "web: /readyz is 200", f"{status} {body[:200]}")
         status, body = http_get(f"http://127.0.0.1:{web_port}/healthz")
         check(status == 200, "web: /healthz is 200", f"{status} {body[:200]}")
+        page_and_assets(web_port)
     if "worker" in services and services["worker"].proc:
         rows = psql(pg, "SELECT count(*) FROM hangfire.server")
         check(rows.strip() not in ("", "0"), "worker: registered in hangfire.server", f"{rows.strip()} server(s)")
@@ -736,6 +737,17 @@ def static_checks(svc: Service) -> None:
             check(not missing, f"{svc.name}: shared frameworks {sorted(fws)} are in {final['image']}",
                   f"missing {sorted(missing)}" if missing else "")
     check(svc.uid not in ("0", "root", ""), f"{svc.name}: image USER is non-root", f"USER {svc.uid}")
+    settings = svc.workdir / "appsettings.json"
+    if "stop_grace_period" in svc.spec and settings.is_file():
+        worker = json.loads(settings.read_text()).get("Worker", {})
+        if "JobShutdownTimeout" in worker:
+            def span(t: str) -> float:
+                h, m, sec = t.split(":")
+                return int(h) * 3600 + int(m) * 60 + float(sec)
+            host = span(worker["JobShutdownTimeout"]) + span(worker.get("HostShutdownMargin", "00:00:00"))
+            grace = duration(svc.spec["stop_grace_period"], COMPOSE_DEFAULT_STOP_GRACE)
+            check(host < grace, f"{svc.name}: host shutdown ({host:.0f}s = Worker:JobShutdownTimeout + HostShutdownMargin) "
+                  f"fits in stop_grace_period {grace:.0f}s")
     hc = svc.spec.get("healthcheck")
     if hc and final.get("healthcheck"):
         df_cmd = exec_form(final["healthcheck"].split("CMD", 1)[1]) if "CMD" in final["healthcheck"] else []
@@ -884,6 +896,26 @@ def http_get(url: str, timeout: float = 10) -> tuple[int, str]:
         return e.code, e.read().decode(errors="replace")
     except OSError as e:
         return 0, str(e)
+
+
+def page_and_assets(port: int) -> None:
+    """An anonymous visitor: / (redirects to sign-in), rendered in Production from the read-only publish dir, and
+    every local stylesheet, script and icon it links (static web assets must be in the publish output)."""
+    base = f"http://127.0.0.1:{port}"
+    status, body = http_get(base + "/")
+    ok = status == 200 and "blazor.web" in body
+    check(ok, "web: / renders for an anonymous visitor (after redirects)", f"{status} {body[:160]}")
+    if not ok:
+        return
+    links = sorted({u for u in re.findall(r'(?:href|src)="([^"#?]+)', body)
+                    if not u.startswith(("http:", "https:", "//", "data:", "mailto:")) and re.search(r"\.(css|js|svg|ico|png|woff2?)$", u)})
+    bad = []
+    for u in links:
+        st, _ = http_get(base + "/" + u.lstrip("/"))
+        if st != 200:
+            bad.append(f"{u} {st}")
+    check(bool(links) and not bad, f"web: the {len(links)} static assets the page links are served",
+          "; ".join(bad) if bad else ", ".join(links)[:300])
 
 
 def web_refuses_to_migrate(web: Service, pg: dict, out: Path) -> None:
