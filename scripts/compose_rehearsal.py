@@ -321,11 +321,16 @@ class Service:
 
 # ---------------------------------------------------------------- main flow
 
+def on_sigterm(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(ROOT / "artifacts" / "compose-rehearsal"))
     ap.add_argument("--reuse-build", action="store_true", help="skip the build when the output dir already has one")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, on_sigterm)  # clean up (processes, database) as on Ctrl-C
     out = Path(args.out).resolve()
     t0 = time.monotonic()
     pg = {}
@@ -368,7 +373,12 @@ def run(out: Path, reuse_build: bool, pg: dict, services: dict[str, "Service"]) 
     for name in specs:
         services[name] = Service(name, specs[name])
 
-    (out / "logs").mkdir(parents=True, exist_ok=True)
+    logs = out / "logs"
+    if logs.exists():  # this run's logs only (a reused build keeps its build logs)
+        for f in logs.iterdir():
+            if not (reuse_build and f.name.endswith("-build.log")):
+                f.unlink()
+    logs.mkdir(parents=True, exist_ok=True)
     os.chmod(out, 0o755)
 
     # ---- build stages (compose up --build builds before it starts anything)
