@@ -9,7 +9,6 @@ the compose environment, dependency order and health-check commands. Every step 
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import json
 import os
 import re
@@ -543,8 +542,6 @@ def start_postgres(pg: dict, env: dict[str, str], out: Path) -> None:
     pg.update(port=port, user=user, db=db, sock=base / "sock")
     r = as_postgres([str(pgbin() / "pg_ctl"), "-D", str(base / "data"), "-l", str(base / "postgres.log"), "-w", "-t", "60",
                      "-o", f"-c listen_addresses=127.0.0.1 -p {port} -k {base / 'sock'} -c password_encryption=scram-sha-256", "start"])
-    if os.geteuid() == 0:
-        pass
     pg["started"] = r.returncode == 0
     check(r.returncode == 0, f"postgres: started on 127.0.0.1:{port}", r.stderr[-300:], fatal=True)
     if db and db != user:
@@ -711,7 +708,6 @@ def build_service(svc: Service, out: Path, reuse: bool) -> None:
                 report("WARN", f"{svc.name}: final stage runs on the SDK image")
     if not (reuse and marker.exists()):
         marker.write_text("ok\n")
-    major = final["image"].rsplit(":", 1)[-1]
     build_image = next((s["image"] for s in stages if "/sdk:" in s["image"]), None)
     if build_image:
         report("NOTE", f"{svc.name}: build stage image {build_image}; rehearsed with the local SDK {sdk}")
@@ -734,7 +730,6 @@ def build_service(svc: Service, out: Path, reuse: bool) -> None:
     svc.image_env = {"PATH": IMAGE_PATH, "HOSTNAME": f"kubeharden-{svc.name}-1", **final["env"]}
     svc.home = home
     svc.final = final
-    svc.major = major
 
 
 def unread_settings(svc: Service, out: Path) -> None:
@@ -822,7 +817,6 @@ def prepare_web_port(svc: Service) -> int:
     """With no network namespace the container port is a host port; 8080 stays 8080 unless it is taken."""
     want = int(svc.env.get("ASPNETCORE_HTTP_PORTS", "8080"))
     if port_free(want):
-        svc.port_note = None
         return want
     other = free_port()
     svc.env["ASPNETCORE_HTTP_PORTS"] = str(other)
