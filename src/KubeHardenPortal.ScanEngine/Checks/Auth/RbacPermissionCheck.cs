@@ -214,7 +214,7 @@ public abstract class RbacPermissionCheck : Check
             return;
         }
 
-        var access = new RbacAccess(rules, role.IsClusterRole, role.Namespace);
+        var access = new RbacAccess(rules, role.IsClusterRole, role.Namespace) { Cache = context.Rbac.Matches };
         var unit = results.Begin(role.Object!);
         if (ScoredElsewhere(context, access, null, role) is { } why)
         {

@@ -55,6 +55,9 @@ public sealed class RbacEngine
 
     internal ScanContext Context { get; }
 
+    /// <summary>Probe matches of this scan's rule lists (see <see cref="RbacMatchCache"/>).</summary>
+    internal RbacMatchCache Matches { get; } = new();
+
     /// <summary>False for manifest scans: the input is a subset, so absent bindings or roles prove nothing.</summary>
     public bool IsClusterSnapshot { get; }
 
@@ -170,7 +173,7 @@ public sealed class RbacEngine
         IReadOnlyList<RbacRule> rules = !binding.IsBootstrapSubject(subject) ? role.Rules
             : binding.Bootstrap == BootstrapStatus.Unverified ? []
             : role.ResidualRules;
-        return new RbacGrant(binding, subject, role, rules);
+        return new RbacGrant(binding, subject, role, rules, Matches);
     }
 
     private void LoadRoles(ScanContext context, BootstrapPolicy policy)

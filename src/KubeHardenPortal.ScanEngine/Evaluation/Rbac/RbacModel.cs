@@ -279,23 +279,13 @@ public sealed record RbacAccess(IReadOnlyList<RbacRule> Rules, bool IsCluster, s
 {
     /// <summary>Cluster-scoped permissions confer nothing through a RoleBinding (CATALOG.md §1.9 rule 1).</summary>
     public PermissionMatch Allows(PermissionProbe probe) =>
-        !IsCluster && probe.ClusterScoped ? PermissionMatch.Empty : MatchCached(Rules, probe);
+        !IsCluster && probe.ClusterScoped ? PermissionMatch.Empty
+        : Rules.Count == 0 ? PermissionMatch.Empty
+        : Cache is { } cache ? cache.Match(Rules, probe)
+        : RbacMatcher.Match(Rules, probe);
 
-    // Rule lists are shared by every subject and binding of a role, and the checks ask the same probes of them:
-    // memoise per (rule list, probe) so five RBAC checks × N subjects match each role once per probe.
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<RbacRule>,
-        System.Collections.Concurrent.ConcurrentDictionary<PermissionProbe, PermissionMatch>> Matches = new();
-
-    private static PermissionMatch MatchCached(IReadOnlyList<RbacRule> rules, PermissionProbe probe)
-    {
-        if (rules.Count == 0)
-        {
-            return PermissionMatch.Empty;
-        }
-
-        var perProbe = Matches.GetValue(rules, _ => new(ReferenceEqualityComparer.Instance));
-        return perProbe.GetOrAdd(probe, static (p, r) => RbacMatcher.Match(r, p), rules);
-    }
+    /// <summary>The scan's match memo (<see cref="RbacEngine.Matches"/>); null matches without memoising.</summary>
+    internal RbacMatchCache? Cache { get; init; }
 
     public string ScopeText => IsCluster ? "cluster-wide" : $"in namespace \"{Namespace}\"";
 }
@@ -306,12 +296,12 @@ public sealed record RbacAccess(IReadOnlyList<RbacRule> Rules, bool IsCluster, s
 /// </summary>
 public sealed class RbacGrant
 {
-    internal RbacGrant(RbacBinding binding, RbacSubject subject, RbacRole role, IReadOnlyList<RbacRule> rules)
+    internal RbacGrant(RbacBinding binding, RbacSubject subject, RbacRole role, IReadOnlyList<RbacRule> rules, RbacMatchCache? cache = null)
     {
         Binding = binding;
         Subject = subject;
         Role = role;
-        Access = new RbacAccess(rules, binding.IsClusterBinding, binding.Namespace);
+        Access = new RbacAccess(rules, binding.IsClusterBinding, binding.Namespace) { Cache = cache };
     }
 
     public RbacBinding Binding { get; }
@@ -329,4 +319,19 @@ public sealed class RbacGrant
     public PermissionMatch Allows(PermissionProbe probe) => Access.Allows(probe);
 
     public override string ToString() => $"{Subject} via {Binding} → {Role}";
+}
+
+/// <summary>
+/// Matches of probes against rule lists, for one scan. Rule lists are shared by every subject and binding of a role and
+/// the checks ask the same probes of them, so five RBAC checks × N subjects match each role once per probe. Owned by
+/// the scan (not a process-wide weak table): weak-table entries are GC dependent handles that every collection walks.
+/// </summary>
+internal sealed class RbacMatchCache
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IReadOnlyList<RbacRule>,
+        System.Collections.Concurrent.ConcurrentDictionary<PermissionProbe, PermissionMatch>> _byRules = new(ReferenceEqualityComparer.Instance);
+
+    public PermissionMatch Match(IReadOnlyList<RbacRule> rules, PermissionProbe probe) =>
+        _byRules.GetOrAdd(rules, static _ => new(ReferenceEqualityComparer.Instance))
+            .GetOrAdd(probe, static (p, r) => RbacMatcher.Match(r, p), rules);
 }
