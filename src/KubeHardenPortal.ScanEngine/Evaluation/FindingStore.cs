@@ -21,6 +21,8 @@ internal sealed class FindingStore
     // ordinary young objects that the GC compacts, not LOH allocations that count towards a full collection.
     private const int RowsPerChunk = 512;
     private const int TextChunkBytes = 64 * 1024;
+    private const int FirstRows = 8;
+    private const int FirstTextBytes = 1024;
 
     private readonly string _checkId;
     private readonly List<Row[]> _rows = [];
@@ -53,7 +55,14 @@ internal sealed class FindingStore
         var chunk = Count / RowsPerChunk;
         if (chunk == _rows.Count)
         {
-            _rows.Add(new Row[RowsPerChunk]);
+            // The first chunk starts small and doubles (most checks report a handful of findings); the others are full size.
+            _rows.Add(new Row[chunk == 0 ? FirstRows : RowsPerChunk]);
+        }
+        else if (chunk == 0 && Count == _rows[0].Length)
+        {
+            var grown = _rows[0];
+            Array.Resize(ref grown, Math.Min(RowsPerChunk, grown.Length * 2));
+            _rows[0] = grown;
         }
 
         _rows[chunk][Count % RowsPerChunk] = row;
@@ -91,9 +100,11 @@ internal sealed class FindingStore
             return;
         }
 
-        if (_text.Count == 0 || _textUsed + bytes > TextChunkBytes)
+        if (_text.Count == 0 || _textUsed + bytes > _text[^1].Length)
         {
-            _text.Add(new byte[TextChunkBytes]);
+            // Chunks double from 1 KiB to 64 KiB, so a check with a few findings does not hold 64 KiB.
+            var size = _text.Count == 0 ? FirstTextBytes : Math.Min(TextChunkBytes, _text[^1].Length * 2);
+            _text.Add(new byte[Math.Max(size, bytes)]);
             _textUsed = 0;
         }
 
