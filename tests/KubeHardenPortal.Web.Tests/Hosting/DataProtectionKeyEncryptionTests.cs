@@ -68,6 +68,63 @@ public sealed class DataProtectionKeyEncryptionTests(PortalFixture f) : IAsyncLi
     }
 
     [Fact]
+    public async Task AnInlineBase64Certificate_EncryptsKeysLikeAFile_AndReadsWhatTheFileProtected()
+    {
+        var path = WriteCertificate("inline");
+        var inline = new Dictionary<string, string?>
+        {
+            ["DataProtection:CertificateBase64"] = Convert.ToBase64String(File.ReadAllBytes(path)),
+            ["DataProtection:CertificatePassword"] = Password,
+        };
+        await using var web = new PortalWebFactory(_db.AppConnectionString, settings: inline);
+        using var worker = Worker(CertificateSettings(path));
+
+        var payload = web.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Protect("inline certificate");
+
+        Assert.Equal("inline certificate", worker.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Unprotect(payload));
+        await using var owner = _db.OwnerContext();
+        Assert.All(await owner.DataProtectionKeys.Select(k => k.Xml!).ToListAsync(),
+            xml => Assert.DoesNotContain("<masterKey", xml, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("not base64 at all!", "not base64")]
+    [InlineData("AAECAwQF", "cannot be read as PKCS#12")]
+    public void ABadInlineCertificate_StopsTheHostWithAClearMessage_WithoutThePassword(string base64, string expected)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["DataProtection:CertificateBase64"] = base64,
+            ["DataProtection:CertificatePassword"] = "do-not-echo-this-password",
+        };
+
+        var ex = Assert.ThrowsAny<Exception>(() =>
+        {
+            using var worker = Worker(settings);
+            _ = worker.Services.GetRequiredService<IDataProtectionProvider>();
+        });
+
+        var message = ex.ToString();
+        Assert.Contains(expected, message, StringComparison.Ordinal);
+        Assert.DoesNotContain("do-not-echo-this-password", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APathAndAnInlineCertificateTogether_AreRefused()
+    {
+        var settings = CertificateSettings(WriteCertificate("both"));
+        settings["DataProtection:CertificateBase64"] = "AAAA";
+
+        var ex = Assert.ThrowsAny<Exception>(() =>
+        {
+            using var worker = Worker(settings);
+            _ = worker.Services.GetRequiredService<IDataProtectionProvider>();
+        });
+
+        Assert.Contains("not both", ex.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AfterACertificateRotation_KeysOfThePreviousOneStayReadable()
     {
         var old = WriteCertificate("old");
