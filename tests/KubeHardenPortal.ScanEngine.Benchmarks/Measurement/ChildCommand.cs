@@ -192,10 +192,14 @@ internal static class ChildCommand
             evalMs = sw.Elapsed.TotalMilliseconds;
             evalAlloc = Mb(GC.GetTotalAllocatedBytes(precise: true) - alloc1);
             evalPeakHeap = evalSampler.PeakMb;
-            if (Environment.GetEnvironmentVariable("KH_BENCH_HOLD") is "1" or "before")
+            if (Environment.GetEnvironmentVariable("KH_BENCH_HOLD") is "1" or "before" or "nogc")
             {
-                // Lets a heap tool see what an evaluation keeps (garbage collected first); the report stays referenced.
-                GC.Collect();
+                // Lets a heap tool see what an evaluation keeps (garbage collected first unless "nogc"); the report stays referenced.
+                if (Environment.GetEnvironmentVariable("KH_BENCH_HOLD") != "nogc")
+                {
+                    GC.Collect();
+                }
+
                 Console.Error.WriteLine($"[hold] pid {Environment.ProcessId}: evaluation done, press Enter to continue");
                 Console.ReadLine();
                 GC.KeepAlive(report);
