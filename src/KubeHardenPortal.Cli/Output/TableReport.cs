@@ -83,7 +83,7 @@ internal static class TableReport
     private static void AppendSummary(StringBuilder sb, ScanReport report, IReadOnlyList<InputError> errors, ReportOptions options, bool color)
     {
         var s = report.Score;
-        var fails = report.Findings.Where(f => f.Status == ResultStatus.Fail).ToList();
+        var fails = JsonReportWriter.FailsBySeverity(report.Findings);
         sb.AppendLine(Terminal.Bold("Summary", color));
         sb.AppendLine($"  Scanned      {report.ObjectCount} objects ({report.WorkloadCount} workloads) as {(report.Mode == SnapshotMode.Manifests ? "manifests" : $"cluster snapshot \"{report.Cluster.Name}\"")}");
         var scoreText = s.Score is { } v ? $"{v:0.0} / 100, grade {s.Grade}" : "not scored (no decided units)";
@@ -105,8 +105,8 @@ internal static class TableReport
             sb.AppendLine($"  Note         {cap}");
         }
 
-        sb.AppendLine($"  Findings     {fails.Count(f => f.Severity == Severity.Critical)} critical, {fails.Count(f => f.Severity == Severity.High)} high, " +
-                      $"{fails.Count(f => f.Severity == Severity.Medium)} medium, {fails.Count(f => f.Severity == Severity.Low)} low; " +
+        sb.AppendLine($"  Findings     {fails.GetValueOrDefault(Severity.Critical)} critical, {fails.GetValueOrDefault(Severity.High)} high, " +
+                      $"{fails.GetValueOrDefault(Severity.Medium)} medium, {fails.GetValueOrDefault(Severity.Low)} low; " +
                       $"{report.Advisories.Count} advisor{(report.Advisories.Count == 1 ? "y" : "ies")}" +
                       (report.Advisories.Count > 0 && !options.IncludeAdvisories ? " (list them with --show-advisories)" : ""));
         sb.AppendLine($"  Units        {report.Count(ResultStatus.Pass)} pass, {report.Count(ResultStatus.Fail)} fail, {report.Count(ResultStatus.NotApplicable)} n/a, {report.Count(ResultStatus.Excluded)} excluded");

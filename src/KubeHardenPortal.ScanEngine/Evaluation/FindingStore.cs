@@ -90,6 +90,20 @@ internal sealed class FindingStore
         }
     }
 
+    internal string CheckId => _checkId;
+
+    internal ResourceRef ResourceAt(int index) => RowAt(index).Resource;
+
+    internal string? ContainerNameAt(int index) => RowAt(index).Container?.Name;
+
+    internal UInt128 FingerprintAt(int index)
+    {
+        ref readonly var r = ref RowAt(index);
+        return new UInt128(r.FingerprintHigh, r.FingerprintLow);
+    }
+
+    private ref readonly Row RowAt(int index) => ref _rows[index / RowsPerChunk][index % RowsPerChunk];
+
     private void StoreMessage(string message, ref Row row)
     {
         var bytes = Encoding.UTF8.GetByteCount(message);
@@ -189,6 +203,53 @@ internal sealed class FindingList : IReadOnlyList<Finding>
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>
+    /// The findings in report order (check id, namespace, kind, name, container, fingerprint; ties in list order),
+    /// sorted by their stored keys so only the finding being written exists as an object — ordering 50,000 findings
+    /// through LINQ held every one of them, their texts and their sort keys at once.
+    /// </summary>
+    internal IEnumerable<Finding> InReportOrder()
+    {
+        var order = new (int Store, int Row)[Count];
+        var n = 0;
+        for (var s = 0; s < _stores.Length; s++)
+        {
+            for (var r = 0; r < _stores[s].Count; r++)
+            {
+                order[n++] = (s, r);
+            }
+        }
+
+        // Insertion order (store, row) is the final key, so equal keys keep list order as LINQ's stable sort did.
+        Array.Sort(order, Compare);
+        foreach (var (s, r) in order)
+        {
+            yield return _stores[s][r];
+        }
+    }
+
+    private int Compare((int Store, int Row) x, (int Store, int Row) y)
+    {
+        var a = _stores[x.Store];
+        var b = _stores[y.Store];
+        var c = string.CompareOrdinal(a.CheckId, b.CheckId);
+        if (c != 0)
+        {
+            return c;
+        }
+
+        var ra = a.ResourceAt(x.Row);
+        var rb = b.ResourceAt(y.Row);
+        c = string.CompareOrdinal(ra.Namespace ?? "", rb.Namespace ?? "");
+        c = c != 0 ? c : string.CompareOrdinal(ra.Kind, rb.Kind);
+        c = c != 0 ? c : string.CompareOrdinal(ra.Name, rb.Name);
+        c = c != 0 ? c : string.CompareOrdinal(a.ContainerNameAt(x.Row) ?? "", b.ContainerNameAt(y.Row) ?? "");
+        // Fixed-width lower-case hex orders like the number it spells, so the stored value sorts as the text did.
+        c = c != 0 ? c : a.FingerprintAt(x.Row).CompareTo(b.FingerprintAt(y.Row));
+        c = c != 0 ? c : x.Store.CompareTo(y.Store);
+        return c != 0 ? c : x.Row.CompareTo(y.Row);
+    }
 }
 
 /// <summary>

@@ -123,6 +123,7 @@ public static class JsonReportWriter
 
     /// <summary>Findings in a stable order: section order of the catalog, check id, resource, container.</summary>
     public static IEnumerable<Finding> Ordered(IEnumerable<Finding> findings) =>
+        findings is FindingList stored ? stored.InReportOrder() :
         findings.OrderBy(f => f.CheckId, StringComparer.Ordinal)
             .ThenBy(f => f.Resource.Namespace ?? "", StringComparer.Ordinal)
             .ThenBy(f => f.Resource.Kind, StringComparer.Ordinal)
@@ -139,6 +140,21 @@ public static class JsonReportWriter
             .ThenBy(a => a.Container?.Name ?? "", StringComparer.Ordinal)
             .ThenBy(a => a.Fingerprint, StringComparer.Ordinal);
 
+    /// <summary>Failing findings per severity, counted in one pass (nothing kept).</summary>
+    public static IReadOnlyDictionary<Severity, int> FailsBySeverity(IEnumerable<Finding> findings)
+    {
+        var counts = new Dictionary<Severity, int>();
+        foreach (var f in findings)
+        {
+            if (f.Status == ResultStatus.Fail)
+            {
+                counts[f.Severity] = counts.GetValueOrDefault(f.Severity) + 1;
+            }
+        }
+
+        return counts;
+    }
+
     public static string CheckStatus(CheckSummary c) =>
         c.Fail > 0 ? "fail"
         : c.Manual > 0 ? "manual"
@@ -148,18 +164,18 @@ public static class JsonReportWriter
 
     private static void WriteSummary(Utf8JsonWriter w, ScanReport report, IReadOnlyList<InputError> inputErrors)
     {
-        var fails = report.Findings.Where(f => f.Status == ResultStatus.Fail).ToList();
+        var fails = FailsBySeverity(report.Findings);
         w.WriteStartObject("summary");
         w.WriteNumber("objects", report.ObjectCount);
         w.WriteNumber("workloads", report.WorkloadCount);
         w.WriteNumber("checks", report.Checks.Count);
         w.WriteNumber("failedChecks", report.Checks.Count(c => c.Fail > 0));
         w.WriteNumber("unknownChecks", report.Checks.Count(c => CheckStatus(c) == "unknown"));
-        w.WriteNumber("findings", fails.Count);
+        w.WriteNumber("findings", fails.Values.Sum());
         w.WriteStartObject("findingsBySeverity");
         foreach (var s in new[] { Severity.Critical, Severity.High, Severity.Medium, Severity.Low })
         {
-            w.WriteNumber(s.Text(), fails.Count(f => f.Severity == s));
+            w.WriteNumber(s.Text(), fails.GetValueOrDefault(s));
         }
 
         w.WriteEndObject();

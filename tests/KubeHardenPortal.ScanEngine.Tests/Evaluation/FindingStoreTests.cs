@@ -1,5 +1,6 @@
 using KubeHardenPortal.ScanEngine.Evaluation;
 using KubeHardenPortal.ScanEngine.Model;
+using KubeHardenPortal.ScanEngine.Reporting;
 
 namespace KubeHardenPortal.ScanEngine.Tests.Evaluation;
 
@@ -97,5 +98,38 @@ public sealed class FindingStoreTests
         Assert.Throws<ArgumentOutOfRangeException>(() => list[601]);
         Assert.Throws<ArgumentOutOfRangeException>(() => list[-1]);
         Assert.Empty(new FindingList([empty]));
+    }
+
+    [Fact]
+    public void Report_order_from_stored_keys_equals_the_stable_LINQ_order_including_ties()
+    {
+        var random = new Random(7);
+        string[] namespaces = ["a", "b", "kube-system"];
+        string[] kinds = ["Deployment", "Pod", "Role"];
+        var stores = new[] { new FindingStore("KH-B"), new FindingStore("KH-A"), new FindingStore("KH-B") };
+        var n = 0;
+        foreach (var store in stores)
+        {
+            for (var i = 0; i < 400; i++)
+            {
+                var resource = new ResourceRef("v1", kinds[random.Next(3)], random.Next(4) == 0 ? null : namespaces[random.Next(3)], "o" + random.Next(5));
+                var container = random.Next(3) == 0 ? null : new ContainerInfo("c" + random.Next(2), ContainerType.Regular);
+                // A few fingerprints repeat on purpose, so full ties must keep list order.
+                var fingerprint = Fingerprints.Hash("", store.CheckId, resource, container?.Name, "k" + random.Next(3));
+                store.Add(Severity.Low, ResultStatus.Fail, resource, container, $"#{n++}", false, null, null, null, fingerprint, null);
+            }
+        }
+
+        var list = new FindingList(stores);
+        var linq = list.ToList()
+            .OrderBy(f => f.CheckId, StringComparer.Ordinal)
+            .ThenBy(f => f.Resource.Namespace ?? "", StringComparer.Ordinal)
+            .ThenBy(f => f.Resource.Kind, StringComparer.Ordinal)
+            .ThenBy(f => f.Resource.Name, StringComparer.Ordinal)
+            .ThenBy(f => f.Container?.Name ?? "", StringComparer.Ordinal)
+            .ThenBy(f => f.Fingerprint, StringComparer.Ordinal)
+            .Select(f => f.Message);
+
+        Assert.Equal(linq, JsonReportWriter.Ordered(list).Select(f => f.Message));
     }
 }
