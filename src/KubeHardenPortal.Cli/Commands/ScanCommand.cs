@@ -84,8 +84,11 @@ internal static class ScanCommand
                 break;
             default:
                 var color = output is null && Terminal.UseColor(stdout, a.Flag("--no-color"));
-                var table = TableReport.Render(report, inputErrors, reportOptions, color);
-                render = s => s.Write(Encoding.UTF8.GetBytes(table));
+                render = s =>
+                {
+                    using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                    TableReport.Write(w, report, inputErrors, reportOptions, color);
+                };
                 break;
         }
 

@@ -1,4 +1,3 @@
-using System.Text;
 using KubeHardenPortal.ScanEngine.Checks;
 using KubeHardenPortal.ScanEngine.Evaluation;
 using KubeHardenPortal.ScanEngine.Model;
@@ -9,9 +8,9 @@ namespace KubeHardenPortal.Cli.Output;
 /// <summary>The human report: failures grouped by guide section, then a summary with score, grade and coverage.</summary>
 internal static class TableReport
 {
-    public static string Render(ScanReport report, IReadOnlyList<InputError> errors, ReportOptions options, bool color)
+    /// <summary>Writes the table as it goes (a 50,000-object scan prints ~12 MB; it is never held as one string).</summary>
+    public static void Write(TextWriter sb, ScanReport report, IReadOnlyList<InputError> errors, ReportOptions options, bool color)
     {
-        var sb = new StringBuilder();
         var definitions = CheckCatalog.Definitions.ToDictionary(d => d.Id, StringComparer.Ordinal);
         var findings = JsonReportWriter.Ordered(report.Findings)
             .Where(f => f.Status == ResultStatus.Fail || options.IncludeUndecided)
@@ -28,29 +27,29 @@ internal static class TableReport
             var failed = checks.Where(c => findings[c.Definition.Id].Any()).ToList();
             var passed = checks.Count(c => JsonReportWriter.CheckStatus(c) == "pass");
             var unknown = checks.Count(c => JsonReportWriter.CheckStatus(c) == "unknown");
-            sb.AppendLine(Terminal.Bold($"{section}", color) +
+            sb.WriteLine(Terminal.Bold($"{section}", color) +
                           Terminal.Dim($"  ({passed} pass, {checks.Count(c => c.Fail > 0)} fail, {unknown} unknown)", color));
             foreach (var c in failed)
             {
                 var list = findings[c.Definition.Id].ToList();
                 var fails = list.Count(f => f.Status == ResultStatus.Fail);
                 var mark = fails > 0 ? Terminal.Red("✗", color) : Terminal.Yellow("?", color);
-                sb.AppendLine($"  {mark} {c.Definition.Id} {Terminal.Severity(c.Definition.Severity, color)}{c.Definition.Title}" +
+                sb.WriteLine($"  {mark} {c.Definition.Id} {Terminal.Severity(c.Definition.Severity, color)}{c.Definition.Title}" +
                               Terminal.Dim(fails > 0 ? $"  {fails} finding{(fails == 1 ? "" : "s")}" : "", color));
                 foreach (var f in list)
                 {
                     var where = f.Container is null ? f.Resource.ToString() : $"{f.Resource} [{f.Container.Name}]";
                     var status = f.Status == ResultStatus.Fail ? Terminal.Severity(f.Severity, color) : f.Status.Text().ToUpperInvariant().PadRight(9);
-                    sb.AppendLine($"      {status}{where}");
-                    sb.AppendLine($"              {f.Message}");
+                    sb.WriteLine($"      {status}{where}");
+                    sb.WriteLine($"              {f.Message}");
                     if (f.Source is { } src)
                     {
-                        sb.AppendLine(Terminal.Dim($"              at {src.File}{(src.Line is { } l ? ":" + l : "")}", color));
+                        sb.WriteLine(Terminal.Dim($"              at {src.File}{(src.Line is { } l ? ":" + l : "")}", color));
                     }
                 }
             }
 
-            sb.AppendLine();
+            sb.WriteLine();
         }
 
         if (options.IncludeAdvisories && report.Advisories.Count > 0)
@@ -59,33 +58,32 @@ internal static class TableReport
         }
 
         AppendSummary(sb, report, errors, options, color);
-        return sb.ToString();
     }
 
     /// <summary>Informational notes, one line each: they change neither the result nor the score.</summary>
-    private static void AppendAdvisories(StringBuilder sb, ScanReport report, bool color)
+    private static void AppendAdvisories(TextWriter sb, ScanReport report, bool color)
     {
-        sb.AppendLine(Terminal.Bold("Advisories", color) + Terminal.Dim("  (informational; not scored, never fail the scan)", color));
+        sb.WriteLine(Terminal.Bold("Advisories", color) + Terminal.Dim("  (informational; not scored, never fail the scan)", color));
         foreach (var a in JsonReportWriter.Ordered(report.Advisories))
         {
             var where = a.Container is null ? a.Resource.ToString() : $"{a.Resource} [{a.Container.Name}]";
-            sb.AppendLine($"  i {a.CheckId} {where}");
-            sb.AppendLine($"      {a.Message}");
+            sb.WriteLine($"  i {a.CheckId} {where}");
+            sb.WriteLine($"      {a.Message}");
             if (a.Source is { } src)
             {
-                sb.AppendLine(Terminal.Dim($"      at {src.File}{(src.Line is { } l ? ":" + l : "")}", color));
+                sb.WriteLine(Terminal.Dim($"      at {src.File}{(src.Line is { } l ? ":" + l : "")}", color));
             }
         }
 
-        sb.AppendLine();
+        sb.WriteLine();
     }
 
-    private static void AppendSummary(StringBuilder sb, ScanReport report, IReadOnlyList<InputError> errors, ReportOptions options, bool color)
+    private static void AppendSummary(TextWriter sb, ScanReport report, IReadOnlyList<InputError> errors, ReportOptions options, bool color)
     {
         var s = report.Score;
         var fails = JsonReportWriter.FailsBySeverity(report.Findings);
-        sb.AppendLine(Terminal.Bold("Summary", color));
-        sb.AppendLine($"  Scanned      {report.ObjectCount} objects ({report.WorkloadCount} workloads) as {(report.Mode == SnapshotMode.Manifests ? "manifests" : $"cluster snapshot \"{report.Cluster.Name}\"")}");
+        sb.WriteLine(Terminal.Bold("Summary", color));
+        sb.WriteLine($"  Scanned      {report.ObjectCount} objects ({report.WorkloadCount} workloads) as {(report.Mode == SnapshotMode.Manifests ? "manifests" : $"cluster snapshot \"{report.Cluster.Name}\"")}");
         var scoreText = s.Score is { } v ? $"{v:0.0} / 100, grade {s.Grade}" : "not scored (no decided units)";
         var gradeColored = s.Grade switch
         {
@@ -93,33 +91,33 @@ internal static class TableReport
             "C" or "D" => Terminal.Yellow(scoreText, color),
             _ => Terminal.Red(scoreText, color),
         };
-        sb.AppendLine($"  Score        {gradeColored}   (formula {s.FormulaVersion})");
-        sb.AppendLine($"  Coverage     {s.Coverage * 100:0.0}% of evaluation units decided; {report.Count(ResultStatus.Unknown)} unknown (data not available), {report.Count(ResultStatus.Manual)} manual");
+        sb.WriteLine($"  Score        {gradeColored}   (formula {s.FormulaVersion})");
+        sb.WriteLine($"  Coverage     {s.Coverage * 100:0.0}% of evaluation units decided; {report.Count(ResultStatus.Unknown)} unknown (data not available), {report.Count(ResultStatus.Manual)} manual");
         if (s.Compliance is { } comp)
         {
-            sb.AppendLine($"  Compliance   {s.FullyMetChecks} of {s.ScoredChecks} scored checks fully met ({comp:0.0}%)");
+            sb.WriteLine($"  Compliance   {s.FullyMetChecks} of {s.ScoredChecks} scored checks fully met ({comp:0.0}%)");
         }
 
         foreach (var cap in s.CapsApplied)
         {
-            sb.AppendLine($"  Note         {cap}");
+            sb.WriteLine($"  Note         {cap}");
         }
 
-        sb.AppendLine($"  Findings     {fails.GetValueOrDefault(Severity.Critical)} critical, {fails.GetValueOrDefault(Severity.High)} high, " +
+        sb.WriteLine($"  Findings     {fails.GetValueOrDefault(Severity.Critical)} critical, {fails.GetValueOrDefault(Severity.High)} high, " +
                       $"{fails.GetValueOrDefault(Severity.Medium)} medium, {fails.GetValueOrDefault(Severity.Low)} low; " +
                       $"{report.Advisories.Count} advisor{(report.Advisories.Count == 1 ? "y" : "ies")}" +
                       (report.Advisories.Count > 0 && !options.IncludeAdvisories ? " (list them with --show-advisories)" : ""));
-        sb.AppendLine($"  Units        {report.Count(ResultStatus.Pass)} pass, {report.Count(ResultStatus.Fail)} fail, {report.Count(ResultStatus.NotApplicable)} n/a, {report.Count(ResultStatus.Excluded)} excluded");
+        sb.WriteLine($"  Units        {report.Count(ResultStatus.Pass)} pass, {report.Count(ResultStatus.Fail)} fail, {report.Count(ResultStatus.NotApplicable)} n/a, {report.Count(ResultStatus.Excluded)} excluded");
         if (report.Mode == SnapshotMode.Manifests)
         {
-            sb.AppendLine(Terminal.Dim("  Cluster-level checks (control plane, kubelet, versions) are Unknown for manifests: scan a ClusterSnapshot for those.", color));
+            sb.WriteLine(Terminal.Dim("  Cluster-level checks (control plane, kubelet, versions) are Unknown for manifests: scan a ClusterSnapshot for those.", color));
         }
 
         if (errors.Count > 0)
         {
-            sb.AppendLine(Terminal.Red($"  Input errors {errors.Count} (listed on standard error); exit code 2", color));
+            sb.WriteLine(Terminal.Red($"  Input errors {errors.Count} (listed on standard error); exit code 2", color));
         }
 
-        sb.AppendLine($"  Engine       {report.EngineVersion}, catalog {report.CatalogVersion}");
+        sb.WriteLine($"  Engine       {report.EngineVersion}, catalog {report.CatalogVersion}");
     }
 }

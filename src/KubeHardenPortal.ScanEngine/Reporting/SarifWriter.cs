@@ -53,6 +53,7 @@ public static class SarifWriter
 
             WriteResult(w, f.CheckId, idx, Level(f.Severity), f.Resource, f.Container, f.Message, f.Source, f.Fingerprint, f.Evidence,
                 f.Severity.Text(), options);
+            JsonReportWriter.FlushEvery(w);
         }
 
         // Advisories are opt-in here: every SARIF result becomes a code-scanning alert, so notes appear only on request.
@@ -63,6 +64,7 @@ public static class SarifWriter
                 if (ruleIndex.TryGetValue(a.CheckId, out var idx))
                 {
                     WriteResult(w, a.CheckId, idx, "note", a.Resource, a.Container, a.Message, a.Source, a.Fingerprint, a.Evidence, null, options);
+                    JsonReportWriter.FlushEvery(w);
                 }
             }
         }
