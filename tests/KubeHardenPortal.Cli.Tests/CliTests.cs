@@ -395,6 +395,9 @@ public sealed class CliTests : IDisposable
 
         Assert.Equal(ExitCodes.InputOrUsage, missing.Code);
         Assert.Contains("does not exist", missing.Err, StringComparison.Ordinal);
+        var folder = await Run("scan", pod, "--settings", Path.GetDirectoryName(pod)!);
+        Assert.Equal(ExitCodes.InputOrUsage, folder.Code);
+        Assert.Contains("is a folder; give the settings file", folder.Err, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.InputOrUsage, oversized.Code);
         Assert.Contains("a settings file is at most 1024 KiB", oversized.Err, StringComparison.Ordinal);
     }

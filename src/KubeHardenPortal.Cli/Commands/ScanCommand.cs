@@ -171,7 +171,9 @@ internal static class ScanCommand
             var info = new FileInfo(path);
             if (!info.Exists)
             {
-                throw new UsageException($"--settings: {path} does not exist");
+                throw new UsageException(Directory.Exists(path)
+                    ? $"--settings: {path} is a folder; give the settings file (YAML or JSON)"
+                    : $"--settings: {path} does not exist");
             }
 
             if (info.Length > ScanSettings.MaxBytes)

@@ -11,7 +11,6 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MimeKit;
-using Npgsql;
 
 namespace KubeHardenPortal.Web.Tests.Account;
 
@@ -162,29 +161,5 @@ public sealed class AccountEmailDeliveryTests(PortalFixture f)
         return state;
     }
 
-    private sealed record JobRow(string Id, string AllText);
-
-    /// <summary>Hangfire's rows for jobs naming the user, read as khp_jobs: the job, its states and parameters as text.</summary>
-    private async Task<List<JobRow>> JobRowsAsync(Guid userId)
-    {
-        await using var conn = new NpgsqlConnection(f.Db.JobsConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("""
-            SELECT j.id,
-                   j.invocationdata::text || ' ' || coalesce(j.arguments::text, '')
-                   || ' ' || coalesce((SELECT string_agg(coalesce(s.data::text, '') || s.name, ' ') FROM hangfire.state s WHERE s.jobid = j.id), '')
-                   || ' ' || coalesce((SELECT string_agg(coalesce(p.value::text, ''), ' ') FROM hangfire.jobparameter p WHERE p.jobid = j.id), '')
-            FROM hangfire.job j
-            WHERE j.invocationdata::text LIKE '%' || @id || '%' OR j.arguments::text LIKE '%' || @id || '%'
-            """, conn);
-        cmd.Parameters.AddWithValue("id", userId.ToString("D"));
-        var rows = new List<JobRow>();
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(new JobRow(reader.GetInt64(0).ToString(CultureInfo.InvariantCulture), reader.GetString(1)));
-        }
-
-        return rows;
-    }
+    private Task<List<HangfireJobRow>> JobRowsAsync(Guid id) => HangfireRows.NamingAsync(f.Db.JobsConnectionString, id);
 }

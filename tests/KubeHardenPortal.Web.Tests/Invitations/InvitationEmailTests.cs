@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Hangfire;
 using KubeHardenPortal.Contracts.Email;
 using KubeHardenPortal.Contracts.Jobs;
@@ -8,14 +7,10 @@ using KubeHardenPortal.Web.Features.Invitations;
 using KubeHardenPortal.Web.Security;
 using KubeHardenPortal.Web.Tests.Infrastructure;
 using KubeHardenPortal.Worker.Features.Email;
-using KubeHardenPortal.Worker.Hosting;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace KubeHardenPortal.Web.Tests.Invitations;
 
@@ -90,23 +85,8 @@ public sealed class InvitationEmailTests(PortalFixture f)
         var org = await TestUsers.CreateOrganizationAsync(f.Db, false, (owner.Id, OrgRole.Owner));
         var invitee = await TestUsers.CreateAsync(f.Web);
         var emails = new CapturingEmailSender();
-        using var worker = WorkerHost.CreateBuilder([], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["ConnectionStrings:App"] = f.Db.AppConnectionString,
-                ["ConnectionStrings:Hangfire"] = f.Db.JobsConnectionString,
-                ["Worker:ServerName"] = "web-tests-" + Guid.NewGuid().ToString("N")[..8],
-                ["Worker:QueuePollInterval"] = "00:00:00.200",
-                ["Worker:SchedulePollingInterval"] = "00:00:01",
-                ["Worker:JobShutdownTimeout"] = "00:00:05",
-                ["Worker:WorkerCount"] = "1",
-                ["Email:Mode"] = "Log",
-            });
-            builder.Logging.ClearProviders();
-            builder.Services.AddSingleton<IEmailSender>(emails);
-        }).Build();
-        await worker.StartAsync(Ct);
+        var worker = await WorkerHosts.StartAsync(f, new Dictionary<string, string?> { ["Email:Mode"] = "Log" },
+            services => services.AddSingleton<IEmailSender>(emails));
         try
         {
             var created = await InviteAsync(owner.Id, org, invitee.Email!);
@@ -130,8 +110,7 @@ public sealed class InvitationEmailTests(PortalFixture f)
         }
         finally
         {
-            await worker.StopAsync(Ct);
-            Hangfire.Logging.LogProvider.SetCurrentLogProvider(null); // see WorkerHosts.StopAsync
+            await WorkerHosts.StopAsync(worker);
         }
     }
 
@@ -153,31 +132,7 @@ public sealed class InvitationEmailTests(PortalFixture f)
         return Assert.IsType<string>(connection.GetJobData(row.Id)!.Job.Args[2]);
     }
 
-    private sealed record JobRow(string Id, string AllText);
-
-    /// <summary>Hangfire's rows for jobs naming the invitation, read as khp_jobs: the job, its states and parameters as text.</summary>
-    private async Task<List<JobRow>> JobRowsAsync(Guid invitationId)
-    {
-        await using var conn = new NpgsqlConnection(f.Db.JobsConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("""
-            SELECT j.id,
-                   j.invocationdata::text || ' ' || coalesce(j.arguments::text, '')
-                   || ' ' || coalesce((SELECT string_agg(coalesce(s.data::text, '') || s.name, ' ') FROM hangfire.state s WHERE s.jobid = j.id), '')
-                   || ' ' || coalesce((SELECT string_agg(coalesce(p.value::text, ''), ' ') FROM hangfire.jobparameter p WHERE p.jobid = j.id), '')
-            FROM hangfire.job j
-            WHERE j.invocationdata::text LIKE '%' || @id || '%' OR j.arguments::text LIKE '%' || @id || '%'
-            """, conn);
-        cmd.Parameters.AddWithValue("id", invitationId.ToString("D"));
-        var rows = new List<JobRow>();
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(new JobRow(reader.GetInt64(0).ToString(CultureInfo.InvariantCulture), reader.GetString(1)));
-        }
-
-        return rows;
-    }
+    private Task<List<HangfireJobRow>> JobRowsAsync(Guid id) => HangfireRows.NamingAsync(f.Db.JobsConnectionString, id);
 
     private sealed class CapturingEmailSender : IEmailSender
     {

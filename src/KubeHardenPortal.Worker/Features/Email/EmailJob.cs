@@ -28,15 +28,9 @@ internal sealed partial class EmailJob(
 
     public Task SendProtectedAccountEmailAsync(Guid userId, AccountEmailKind kind, string protectedLink, CancellationToken cancellationToken)
     {
-        string link;
-        try
+        // Another user's or kind's payload, or a key that is gone: retrying cannot help (the user can ask again).
+        if (Unprotect(AccountLinkProtection.Purpose, AccountLinkProtection.SubPurposes(userId, kind), protectedLink) is not { } link)
         {
-            link = protection.CreateProtector(AccountLinkProtection.Purpose, AccountLinkProtection.SubPurposes(userId, kind))
-                .Unprotect(protectedLink);
-        }
-        catch (CryptographicException)
-        {
-            // Another user's or kind's payload, or a key that is gone: retrying cannot help (the user can ask again).
             LogSkipped(logger, "account", userId, "the protected link does not decrypt for this user and kind");
             return Task.CompletedTask;
         }
@@ -103,21 +97,28 @@ internal sealed partial class EmailJob(
 
     public Task SendProtectedInvitationAsync(Guid tenantId, Guid invitationId, string protectedLink, CancellationToken cancellationToken)
     {
-        string link;
-        try
+        // Another invitation's or tenant's payload, or a key that is gone: retrying cannot help, and the inviter still
+        // has the link. Log ids only.
+        if (Unprotect(InvitationLinkProtection.Purpose, InvitationLinkProtection.SubPurposes(tenantId, invitationId), protectedLink) is not { } link)
         {
-            link = protection.CreateProtector(InvitationLinkProtection.Purpose, InvitationLinkProtection.SubPurposes(tenantId, invitationId))
-                .Unprotect(protectedLink);
-        }
-        catch (CryptographicException)
-        {
-            // Another invitation's or tenant's payload, or a key that is gone: retrying cannot help, and the inviter
-            // still has the link. Log ids only.
             LogSkippedInvitation(logger, tenantId, invitationId, "the protected link does not decrypt for this invitation");
             return Task.CompletedTask;
         }
 
         return SendInvitationCoreAsync(tenantId, invitationId, RequireLink(link), cancellationToken);
+    }
+
+    /// <summary>The link the web encrypted for exactly these purposes, or null when it does not decrypt for them.</summary>
+    private string? Unprotect(string purpose, string[] subPurposes, string protectedLink)
+    {
+        try
+        {
+            return protection.CreateProtector(purpose, subPurposes).Unprotect(protectedLink);
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
     }
 
     private async Task SendInvitationCoreAsync(Guid tenantId, Guid invitationId, string url, CancellationToken cancellationToken)
