@@ -33,7 +33,7 @@ internal sealed class FindingStore
 
     public int Count { get; private set; }
 
-    public void Add(Severity severity, ResultStatus status, ResourceRef resource, ContainerInfo? container, string message,
+    public void Add(Severity severity, ResultStatus status, ResourceRef resource, ContainerInfo? container, ReadOnlySpan<char> message,
         bool hasEvidence, string? evidencePath, string? evidenceValue, SourceLocation? source, UInt128 fingerprint, string? subKey)
     {
         var row = new Row
@@ -104,13 +104,13 @@ internal sealed class FindingStore
 
     private ref readonly Row RowAt(int index) => ref _rows[index / RowsPerChunk][index % RowsPerChunk];
 
-    private void StoreMessage(string message, ref Row row)
+    private void StoreMessage(ReadOnlySpan<char> message, ref Row row)
     {
         var bytes = Encoding.UTF8.GetByteCount(message);
         if (bytes > TextChunkBytes / 4)
         {
-            // Rare (a structured ConfigMap hit can quote a long line): kept as the string itself.
-            row.LongMessage = message;
+            // Rare (a structured ConfigMap hit can quote a long line): kept as a string.
+            row.LongMessage = message.ToString();
             return;
         }
 
