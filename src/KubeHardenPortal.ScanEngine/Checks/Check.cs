@@ -66,11 +66,13 @@ public abstract class ContainerCheck : WorkloadCheck
 
     protected sealed override void EvaluateWorkload(ScanContext context, Workload workload, Unit unit)
     {
-        foreach (var c in workload.AllContainers)
+        // Indexed: foreach over the IReadOnlyList boxes an enumerator per workload and check.
+        var containers = workload.AllContainers;
+        for (var i = 0; i < containers.Count; i++)
         {
-            if (Includes(c))
+            if (Includes(containers[i]))
             {
-                EvaluateContainer(context, workload, c, unit);
+                EvaluateContainer(context, workload, containers[i], unit);
             }
         }
     }

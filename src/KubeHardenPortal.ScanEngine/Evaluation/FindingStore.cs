@@ -55,13 +55,14 @@ internal sealed class FindingStore
         var chunk = Count / RowsPerChunk;
         if (chunk == _rows.Count)
         {
-            // The first chunk starts small and doubles (most checks report a handful of findings); the others are full size.
+            // The first chunk starts small and grows fourfold (8, 32, 128, 512: most checks report a handful of findings,
+            // and fewer steps copy less); the others are full size.
             _rows.Add(new Row[chunk == 0 ? FirstRows : RowsPerChunk]);
         }
         else if (chunk == 0 && Count == _rows[0].Length)
         {
             var grown = _rows[0];
-            Array.Resize(ref grown, Math.Min(RowsPerChunk, grown.Length * 2));
+            Array.Resize(ref grown, Math.Min(RowsPerChunk, grown.Length * 4));
             _rows[0] = grown;
         }
 

@@ -7,7 +7,30 @@ namespace KubeHardenPortal.ScanEngine.Evaluation;
 /// </summary>
 public readonly record struct ImageReference(string Raw, string Name, string? Tag, string? Digest)
 {
+    // Several checks parse and normalise every container's image, and a cluster runs the same images in many pods:
+    // both are pure functions of their text, memoised so each distinct image is split once. Bounded, as the texts come
+    // from the input (past the bound, values are computed as before).
+    private const int MaxMemoised = 16_384;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ImageReference> Parsed = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Normalized = new(StringComparer.Ordinal);
+
     public static ImageReference Parse(string image)
+    {
+        if (Parsed.TryGetValue(image, out var known))
+        {
+            return known;
+        }
+
+        var parsed = Split(image);
+        if (Parsed.Count < MaxMemoised)
+        {
+            Parsed.TryAdd(image, parsed);
+        }
+
+        return parsed;
+    }
+
+    private static ImageReference Split(string image)
     {
         var name = image.Trim();
         string? digest = null;
@@ -42,6 +65,22 @@ public readonly record struct ImageReference(string Raw, string Name, string? Ta
     /// component gets "library/"). "index.docker.io" is Docker Hub too. Hosts are case-insensitive: lower-cased.
     /// </summary>
     public static string Normalize(string name)
+    {
+        if (Normalized.TryGetValue(name, out var known))
+        {
+            return known;
+        }
+
+        var normalized = NormalizeText(name);
+        if (Normalized.Count < MaxMemoised)
+        {
+            Normalized.TryAdd(name, normalized);
+        }
+
+        return normalized;
+    }
+
+    private static string NormalizeText(string name)
     {
         var slash = name.IndexOf('/');
         if (slash < 0)

@@ -18,7 +18,7 @@ public sealed class ScanContext
 {
     private readonly Lazy<Dictionary<string, List<KubeObject>>> _byKind;
     private readonly Lazy<Dictionary<(string, string?), List<KubeObject>>> _byKindNamespace;
-    private readonly Lazy<Dictionary<(string, string?, string), KubeObject>> _byKey;
+    private readonly Lazy<Dictionary<string, KubeObject>> _namespaceObjects;
     private readonly Lazy<List<Workload>> _workloads;
     private readonly Lazy<List<NamespaceInfo>> _namespaces;
     private readonly Lazy<ControlPlaneView> _controlPlane;
@@ -46,12 +46,12 @@ public sealed class ScanContext
 
             return d;
         });
-        _byKey = new(() =>
+        _namespaceObjects = new(() =>
         {
-            var d = new Dictionary<(string, string?, string), KubeObject>(Snapshot.Objects.Count);
-            foreach (var o in Snapshot.Objects)
+            var d = new Dictionary<string, KubeObject>(StringComparer.Ordinal);
+            foreach (var o in OfKind("Namespace", null))
             {
-                d.TryAdd((o.Kind, o.Namespace, o.Name), o);
+                d.TryAdd(o.Name, o);
             }
 
             return d;
@@ -89,8 +89,27 @@ public sealed class ScanContext
         _byKindNamespace.Value.TryGetValue((kind, ns), out var list) ? list : [];
 
     /// <summary>The first object with this kind, namespace and name (a duplicate later in the input is ignored).</summary>
-    public KubeObject? Find(string kind, string? ns, string name) =>
-        _byKey.Value.TryGetValue((kind, ns, name), out var o) ? o : null;
+    /// <remarks>
+    /// Checks look up a handful of well-known objects (aws-auth, add-on ConfigMaps) and namespaces: a search of the
+    /// kind's objects in that namespace, and a name index for namespaces, instead of an index of every object.
+    /// </remarks>
+    public KubeObject? Find(string kind, string? ns, string name)
+    {
+        if (kind == "Namespace" && ns is null)
+        {
+            return _namespaceObjects.Value.GetValueOrDefault(name);
+        }
+
+        foreach (var o in OfKind(kind, ns))
+        {
+            if (o.Name == name)
+            {
+                return o;
+            }
+        }
+
+        return null;
+    }
 
     public bool IsExcluded(string? ns) => Options.IsExcluded(ns);
 

@@ -84,7 +84,7 @@ public sealed class Workload
     public IEnumerable<ContainerRef> Containers(params ContainerType[] types) => AllContainers.Where(c => types.Contains(c.Type));
 
     /// <summary>JSON path of a pod-spec field, e.g. Path("hostPID") → "spec.template.spec.hostPID".</summary>
-    public string Path(string field) => PodSpecPath.Length == 0 ? field : PodSpecPath + "." + field;
+    public string Path(string field) => JsonPaths.Field(PodSpecPath, field);
 
     private List<ContainerRef> BuildContainers()
     {

@@ -160,9 +160,19 @@ public readonly struct CompactJson : IEquatable<CompactJson>
     /// <summary>Compact JSON text (numbers as written, strings re-escaped minimally).</summary>
     public string GetRawText()
     {
-        if (ValueKind == JsonValueKind.Undefined)
+        switch (ValueKind)
         {
-            throw new InvalidOperationException("the value is undefined");
+            case JsonValueKind.Undefined:
+                throw new InvalidOperationException("the value is undefined");
+            case JsonValueKind.Number:
+                // Numbers are kept as their interned source text, which is exactly what the writer would copy out.
+                return NumberText;
+            case JsonValueKind.True:
+                return "true";
+            case JsonValueKind.False:
+                return "false";
+            case JsonValueKind.Null:
+                return "null";
         }
 
         var buffer = new ArrayBufferWriter<byte>(256);

@@ -71,7 +71,29 @@ public sealed class KubeObject
     public string? Uid { get; }
 
     /// <summary>API group: "" for core (v1), otherwise the part before the slash.</summary>
-    public string Group => ApiVersion.Contains('/') ? ApiVersion[..ApiVersion.IndexOf('/')] : "";
+    public string Group => GroupOf(ApiVersion);
+
+    // A scan has a few dozen apiVersions but asks for the group of every object in several checks: one string per
+    // apiVersion instead of one per call. Bounded, because apiVersions come from the input.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Groups = new(StringComparer.Ordinal);
+    private const int MaxCachedGroups = 1024;
+
+    private static string GroupOf(string apiVersion)
+    {
+        if (Groups.TryGetValue(apiVersion, out var group))
+        {
+            return group;
+        }
+
+        var slash = apiVersion.IndexOf('/');
+        group = slash < 0 ? "" : apiVersion[..slash];
+        if (Groups.Count < MaxCachedGroups)
+        {
+            Groups.TryAdd(apiVersion, group);
+        }
+
+        return group;
+    }
 
     /// <summary>Cached: every finding on this object shares one instance.</summary>
     public ResourceRef Ref => _ref ??= new(ApiVersion, Kind, Namespace, Name);

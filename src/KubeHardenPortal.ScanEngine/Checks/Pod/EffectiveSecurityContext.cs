@@ -29,7 +29,7 @@ public readonly record struct EffectiveValue(CompactJson Value, SecurityContextL
     public string? Str => Value.Str();
 
     /// <summary>JSON path from the object root of the field that decided (built on demand: most values pass).</summary>
-    public string Path => BasePath.Length == 0 ? "securityContext." + Field : string.Concat(BasePath, ".securityContext.", Field);
+    public string Path => BasePath.Length == 0 ? JsonPaths.Join("securityContext.", Field) : JsonPaths.Join(BasePath, ".securityContext.", Field);
 
     /// <summary>Evidence text: the value, or "&lt;unset&gt;".</summary>
     public string Observed => IsSet ? Value.Render() : "<unset>";
@@ -112,14 +112,34 @@ public static class EffectiveSecurityContext
     /// </summary>
     public static void AdviseLegacyAnnotations(Workload workload, Unit unit, string field, params string[] prefixes)
     {
-        foreach (var (key, value) in workload.PodAnnotations)
+        // Runs for every workload in three checks: no enumerator for the usual empty map, no closure per annotation.
+        var annotations = workload.PodAnnotations;
+        if (annotations.Count == 0)
         {
-            if (prefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal)))
+            return;
+        }
+
+        foreach (var (key, value) in annotations)
+        {
+            if (StartsWithAny(key, prefixes))
             {
                 unit.Advise($"legacy annotation {key}: {value} is read only as a fallback on old clusters: set securityContext.{field} instead",
                     AnnotationPath(workload, key), value, key: "legacy-annotation:" + key);
             }
         }
+    }
+
+    private static bool StartsWithAny(string key, string[] prefixes)
+    {
+        foreach (var p in prefixes)
+        {
+            if (key.StartsWith(p, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>JSON path of a pod annotation, e.g. "spec.template.metadata.annotations['key']".</summary>

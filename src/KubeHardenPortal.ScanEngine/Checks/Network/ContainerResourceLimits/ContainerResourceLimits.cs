@@ -69,7 +69,7 @@ public sealed class ContainerResourceLimits : ContainerCheck
 
         var zero = limit is not null ? $" (set to {limit}, which is no limit)" : "";
         unit.Fail($"container \"{c.Name}\" has no {resource} limit (resources.limits.{resource}){zero}",
-            c.Path + ".resources.limits." + resource, limit ?? "<unset>", c, severity);
+            JsonPaths.Join(c.Path, ".resources.limits.", resource), limit ?? "<unset>", c, severity);
     }
 
     private static bool IsSet(string? quantity) =>

@@ -48,7 +48,7 @@ public sealed class AppArmorSelinux : WorkloadCheck
         foreach (var c in workload.AllContainers)
         {
             var who = Describe(c);
-            CheckSelinux(unit, c.SecurityContext.Get("seLinuxOptions"), c.Path + ".securityContext.seLinuxOptions", who, c, engineTypeAllowed);
+            CheckSelinux(unit, c.SecurityContext.Get("seLinuxOptions"), JsonPaths.Join(c.Path, ".securityContext.seLinuxOptions"), who, c, engineTypeAllowed);
 
             var type = Get(workload, c, "appArmorProfile.type");
             if (type.IsSet)

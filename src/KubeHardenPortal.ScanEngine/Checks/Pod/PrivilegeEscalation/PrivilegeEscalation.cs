@@ -33,10 +33,10 @@ public sealed class PrivilegeEscalation : ContainerCheck
             return;
         }
 
-        var message = ape.Bool == true
-            ? $"{Describe(container)} sets allowPrivilegeEscalation: true"
-            : $"{Describe(container)} does not set allowPrivilegeEscalation: false (the Linux default allows escalation)";
-        unit.Fail(message + BlockedBy(container), ape.Path, ape.Observed, container, key: "allowPrivilegeEscalation");
+        var what = ape.Bool == true
+            ? "sets allowPrivilegeEscalation: true"
+            : "does not set allowPrivilegeEscalation: false (the Linux default allows escalation)";
+        unit.Fail($"{Describe(container)} {what}{BlockedBy(container)}", ape.Path, ape.Observed, container, key: "allowPrivilegeEscalation");
     }
 
     /// <summary>API validation forbids false for privileged containers and for an added capability spelled CAP_SYS_ADMIN.</summary>
