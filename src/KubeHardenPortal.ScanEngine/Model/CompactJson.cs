@@ -561,7 +561,7 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
     {
         var links = splitTopLevelArrays ? new List<CompactJson>() : null;
         var count = 0;
-        Value(ref reader, ref _scratch, ref count, depth: 0, rootOfObject: true, inMetadata: false, links);
+        Value(ref reader, ref _scratch, ref count, depth: 0, rootOfObject: true, section: Section.None, links);
         var doc = new CompactJsonDocument(_scratch.AsSpan(0, count).ToArray(), strings, links?.ToArray());
         return new CompactJson(doc, 0);
     }
@@ -641,7 +641,7 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
     private CompactJson BuildItem(ref Utf8JsonReader reader)
     {
         var count = 0;
-        Value(ref reader, ref _itemScratch, ref count, depth: 0, rootOfObject: true, inMetadata: false, links: null);
+        Value(ref reader, ref _itemScratch, ref count, depth: 0, rootOfObject: true, section: Section.None, links: null);
         return Place(_itemScratch.AsSpan(0, count));
     }
 
@@ -687,8 +687,32 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
         return count++;
     }
 
+    /// <summary>Where in a Kubernetes object the value being built sits, for the parts the engine does not keep.</summary>
+    private enum Section
+    {
+        None,
+        Metadata,
+        Status,
+        ContainerStatuses,
+        ContainerStatus,
+    }
+
+    /// <summary>
+    /// Server bookkeeping no check reads, dropped while building so a large cluster's snapshot costs less memory:
+    /// metadata.managedFields (often the largest part of an object) and resourceVersion; in status the conditions,
+    /// pod addresses and start time, node image lists, and of each container status everything but its name and
+    /// image (KH-IMG-003 matches scan reports by the running digest, imageID). README.md lists them.
+    /// </summary>
+    private static bool Dropped(Section section, string key) => section switch
+    {
+        Section.Metadata => key is "managedFields" or "resourceVersion",
+        Section.Status => key is "conditions" or "podIP" or "podIPs" or "hostIP" or "hostIPs" or "startTime" or "images",
+        Section.ContainerStatus => key is not ("name" or "image" or "imageID"),
+        _ => false,
+    };
+
     private void Value(ref Utf8JsonReader reader, ref CompactJsonDocument.Node[] nodes, ref int count, int depth, bool rootOfObject,
-        bool inMetadata, List<CompactJson>? links, int keyBits = 0)
+        Section section, List<CompactJson>? links, int keyBits = 0)
     {
         switch (reader.TokenType)
         {
@@ -702,9 +726,13 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
                 while (Read(ref reader) && reader.TokenType != JsonTokenType.EndObject)
                 {
                     var key = CheckedKey(InternString(ref reader));
-                    var isMetadata = rootOfObject && strings[key] == "metadata";
-                    // managedFields is server bookkeeping no check reads, often the largest part of an object.
-                    if (inMetadata && strings[key] == "managedFields")
+                    var name = strings[key];
+                    var inner = rootOfObject
+                        ? name switch { "metadata" => Section.Metadata, "status" => Section.Status, _ => Section.None }
+                        : section == Section.Status && name is "containerStatuses" or "initContainerStatuses" or "ephemeralContainerStatuses"
+                            ? Section.ContainerStatuses
+                            : Section.None;
+                    if (Dropped(section, name))
                     {
                         Read(ref reader);
                         Skip(ref reader);
@@ -724,7 +752,7 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
                     }
                     else
                     {
-                        Value(ref reader, ref nodes, ref count, depth + 1, rootOfObject: false, inMetadata: isMetadata, links: null, memberKey);
+                        Value(ref reader, ref nodes, ref count, depth + 1, rootOfObject: false, section: inner, links: null, memberKey);
                     }
 
                     members++;
@@ -737,9 +765,10 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
             case JsonTokenType.StartArray:
             {
                 var at = Append(ref nodes, ref count, (int)JsonValueKind.Array | keyBits, 0);
+                var items = section == Section.ContainerStatuses ? Section.ContainerStatus : Section.None;
                 while (Read(ref reader) && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    Value(ref reader, ref nodes, ref count, depth + 1, rootOfObject: false, inMetadata: false, links: null);
+                    Value(ref reader, ref nodes, ref count, depth + 1, rootOfObject: false, section: items, links: null);
                 }
 
                 nodes[at] = new CompactJsonDocument.Node((int)JsonValueKind.Array | keyBits, count);
@@ -779,7 +808,7 @@ internal sealed class CompactJsonBuilder(JsonStringTable strings, bool splitTopL
             }
             else
             {
-                Value(ref reader, ref nodes, ref count, 2, rootOfObject: false, inMetadata: false, links: null);
+                Value(ref reader, ref nodes, ref count, 2, rootOfObject: false, section: Section.None, links: null);
             }
         }
 

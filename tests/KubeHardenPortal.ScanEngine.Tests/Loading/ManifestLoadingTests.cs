@@ -365,4 +365,50 @@ public sealed class ManifestLoadingTests
         Assert.Equal("y", obj.Labels["x"]);
         Assert.Equal("kept", obj.Json.Get("data").Str("managedFields"));
     }
+
+    [Fact(DisplayName = "Status bookkeeping is dropped at load; what checks read from status stays, and same-named fields elsewhere stay")]
+    public void StatusBookkeeping_IsDropped()
+    {
+        using var r = Text("""
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n","resourceVersion":"123","uid":"u-1"},
+             "spec":{"containers":[{"name":"c","image":"app:1"}],"conditions":"spec-kept"},
+             "status":{"phase":"Running","podIP":"10.0.0.1","podIPs":[{"ip":"10.0.0.1"}],"hostIP":"10.1.0.1","startTime":"t",
+               "conditions":[{"type":"Ready","status":"True"}],
+               "containerStatuses":[{"name":"c","image":"app:1","imageID":"app@sha256:abc","containerID":"containerd://x",
+                 "state":{"running":{}},"restartCount":3,"ready":true}],
+               "initContainerStatuses":[{"name":"i","imageID":"init@sha256:def","lastState":{}}]}}
+            ---
+            {"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"d","namespace":"n"},
+             "status":{"desiredNumberScheduled":3,"numberReady":2,"conditions":[{"type":"x"}]}}
+            ---
+            {"apiVersion":"v1","kind":"Node","metadata":{"name":"node-1"},
+             "status":{"nodeInfo":{"kubeletVersion":"v1.31.2","osImage":"Ubuntu"},"images":[{"names":["a"]}],"conditions":[]}}
+            """);
+        var pod = r.Object("p").Json;
+        var status = pod.Get("status");
+        Assert.Equal("Running", status.Str("phase"));
+        foreach (var dropped in new[] { "podIP", "podIPs", "hostIP", "startTime", "conditions" })
+        {
+            Assert.Equal(JsonValueKind.Undefined, status.Get(dropped).ValueKind);
+        }
+
+        var cs = status.Get("containerStatuses")[0];
+        Assert.Equal(("c", "app:1", "app@sha256:abc"), (cs.Str("name"), cs.Str("image"), cs.Str("imageID")));
+        Assert.Equal(JsonValueKind.Undefined, cs.Get("containerID").ValueKind);
+        Assert.Equal(JsonValueKind.Undefined, cs.Get("state").ValueKind);
+        Assert.Equal(JsonValueKind.Undefined, cs.Get("restartCount").ValueKind);
+        Assert.Equal("init@sha256:def", status.Get("initContainerStatuses")[0].Str("imageID"));
+        Assert.Equal(JsonValueKind.Undefined, status.Get("initContainerStatuses")[0].Get("lastState").ValueKind);
+        Assert.Equal(JsonValueKind.Undefined, pod.Get("metadata").Get("resourceVersion").ValueKind);
+        Assert.Equal("u-1", r.Object("p").Uid);
+        Assert.Equal("spec-kept", pod.Get("spec").Str("conditions"));
+
+        var ds = r.Object("d").Json.Get("status");
+        Assert.Equal((3L, 2L), (ds.Long("desiredNumberScheduled"), ds.Long("numberReady")));
+        Assert.Equal(JsonValueKind.Undefined, ds.Get("conditions").ValueKind);
+
+        var node = r.Object("node-1").Json.Get("status");
+        Assert.Equal("v1.31.2", node.Get("nodeInfo").Str("kubeletVersion"));
+        Assert.Equal(JsonValueKind.Undefined, node.Get("images").ValueKind);
+    }
 }
