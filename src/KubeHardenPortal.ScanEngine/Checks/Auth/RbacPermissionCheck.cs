@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using KubeHardenPortal.ScanEngine.Evaluation;
 using KubeHardenPortal.ScanEngine.Evaluation.Rbac;
@@ -85,6 +86,15 @@ public abstract class RbacPermissionCheck : Check
 
         /// <summary>"(rules[..])" and the evidence text of a cached finding, rendered once for every subject it applies to.</summary>
         public Dictionary<(PermissionFinding, RbacRole), (string Where, string Evidence)> Rendered { get; } = new(RenderKeyComparer.Instance);
+
+        private readonly Dictionary<(string Subject, string Finding), string> _keys = [];
+
+        /// <summary>The fingerprint key "subject|finding", made once per scan: a subject is often bound many times.</summary>
+        public string FindingKey(RbacSubject subject, PermissionFinding f)
+        {
+            ref var key = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, (subject.Key, f.Key), out _);
+            return key ??= subject.Key + "|" + f.Key;
+        }
     }
 
     private sealed class RenderKeyComparer : IEqualityComparer<(PermissionFinding, RbacRole)>
@@ -109,7 +119,7 @@ public abstract class RbacPermissionCheck : Check
         return r;
     }
 
-    private IReadOnlyList<PermissionFinding> AssessCached(ScanContext context, Run run, RbacAccess access, RbacSubject? subject, RbacRole role)
+    private PermissionFinding[] AssessCached(ScanContext context, Run run, RbacAccess access, RbacSubject? subject, RbacRole role)
     {
         if (AssessSubjectKey(subject, run.Prepared) is not { } subjectKey)
         {
@@ -173,9 +183,11 @@ public abstract class RbacPermissionCheck : Check
         }
 
         var unit = results.Begin(binding.Object);
-        var linked = new List<string>();
-        foreach (var grant in context.Rbac.Grants(binding))
+        List<string>? linked = null; // rare: most bindings are not scored elsewhere
+        var grants = context.Rbac.Grants(binding);
+        for (var i = 0; i < grants.Count; i++)
         {
+            var grant = grants[i];
             var subject = grant.Subject;
             if (subject.IsMasters || grant.Rules.Count == 0)
             {
@@ -184,22 +196,35 @@ public abstract class RbacPermissionCheck : Check
 
             if (ScoredElsewhere(context, grant.Access, subject, grant.Role) is { } why)
             {
-                linked.Add($"{subject.Display}: {why}");
+                (linked ??= []).Add($"{subject.Display}: {why}");
                 continue;
             }
 
             var beyond = binding.IsBootstrapSubject(subject) ? " (beyond the upstream bootstrap policy)" : "";
-            foreach (var f in AssessCached(context, state, grant.Access, subject, grant.Role))
+            var role = grant.Role;
+
+            // The binding's scope text is formatted once per binding; the grant's access would format it per call.
+            var scope = binding.ScopeText;
+            foreach (var f in AssessCached(context, state, grant.Access, subject, role))
             {
-                var (where, evidence) = Render(state, f, grant.Role);
-                var message = f.Note is null
-                    ? $"{subject.Display} can {f.What} {grant.Access.ScopeText} via {grant.Role.Display}{beyond} {where}"
-                    : $"{subject.Display} can {f.What} {grant.Access.ScopeText} via {grant.Role.Display}{beyond} {where}; {f.Note}";
-                unit.Fail(message, subject.Path, evidence, severity: f.Severity, key: subject.Key + "|" + f.Key);
+                var (where, evidence) = Render(state, f, role);
+                var key = state.FindingKey(subject, f);
+
+                // Interpolated straight into Fail: the message is formatted into the unit's buffer, not into a string.
+                if (f.Note is null)
+                {
+                    unit.Fail($"{subject.Display} can {f.What} {scope} via {role.Display}{beyond} {where}",
+                        subject.Path, evidence, severity: f.Severity, key: key);
+                }
+                else
+                {
+                    unit.Fail($"{subject.Display} can {f.What} {scope} via {role.Display}{beyond} {where}; {f.Note}",
+                        subject.Path, evidence, severity: f.Severity, key: key);
+                }
             }
         }
 
-        if (!unit.HasFailures && linked.Count > 0)
+        if (!unit.HasFailures && linked is not null)
         {
             unit.NotApplicable(string.Join("; ", linked));
         }
@@ -223,19 +248,82 @@ public abstract class RbacPermissionCheck : Check
         }
 
         var latent = context.Rbac.BindingsComplete;
+        var scope = role.IsClusterRole ? "wherever it is bound" : access.ScopeText;
+        var reason = latent ? LatentReason : UnboundReason;
         foreach (var f in AssessCached(context, state, access, null, role))
         {
-            var scope = role.IsClusterRole ? "wherever it is bound" : access.ScopeText;
-            var message = $"{role.Display} {Where(f.Rules)} lets its subjects {f.What} {scope}" +
-                          (f.Note is null ? "" : "; " + f.Note) + " — " + (latent ? LatentReason : UnboundReason);
-            var first = f.Rules.Select(r => r.Rule.Path).FirstOrDefault(p => p is not null);
-            unit.Fail(message, first, Evidence(role, f.Rules), severity: latent ? Severity.Low : f.Severity, key: f.Key);
+            var where = Where(f.Rules);
+            var severity = latent ? Severity.Low : f.Severity;
+            if (f.Note is null)
+            {
+                unit.Fail($"{role.Display} {where} lets its subjects {f.What} {scope} — {reason}",
+                    FirstPath(f.Rules), Evidence(role, f.Rules), severity: severity, key: f.Key);
+            }
+            else
+            {
+                unit.Fail($"{role.Display} {where} lets its subjects {f.What} {scope}; {f.Note} — {reason}",
+                    FirstPath(f.Rules), Evidence(role, f.Rules), severity: severity, key: f.Key);
+            }
         }
     }
 
+    private static string? FirstPath(IReadOnlyList<RuleMatch> rules)
+    {
+        for (var i = 0; i < rules.Count; i++)
+        {
+            if (rules[i].Rule.Path is { } path)
+            {
+                return path;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>"(rules[0], rules[2])" naming the granting rules.</summary>
-    protected static string Where(IReadOnlyList<RuleMatch> rules) =>
-        rules.Count == 0 ? "" : "(" + string.Join(", ", rules.Select(r => r.Rule.Locator).Distinct(StringComparer.Ordinal)) + ")";
+    protected static string Where(IReadOnlyList<RuleMatch> rules)
+    {
+        switch (rules.Count)
+        {
+            case 0:
+                return "";
+            case 1:
+                return "(" + rules[0].Rule.Locator + ")";
+        }
+
+        // Distinct locators in first-seen order; the lists are short, so a scan beats a hash set.
+        var sb = (EvidenceBuilder ??= new StringBuilder(512)).Clear().Append('(');
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var locator = rules[i].Rule.Locator;
+            if (SeenBefore(rules, i, locator))
+            {
+                continue;
+            }
+
+            if (sb.Length > 1)
+            {
+                sb.Append(", ");
+            }
+
+            sb.Append(locator);
+        }
+
+        return sb.Append(')').ToString();
+    }
+
+    private static bool SeenBefore(IReadOnlyList<RuleMatch> rules, int end, string locator)
+    {
+        for (var j = 0; j < end; j++)
+        {
+            if (string.Equals(rules[j].Rule.Locator, locator, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     [ThreadStatic]
     private static StringBuilder? EvidenceBuilder;

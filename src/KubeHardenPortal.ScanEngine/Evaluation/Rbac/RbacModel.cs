@@ -102,7 +102,10 @@ public sealed class RbacSubject
     private string? _path;
 
     /// <summary>Evidence path of the subject in its binding, e.g. "subjects[2]".</summary>
-    public string Path => _path ??= $"subjects[{Index}]";
+    public string Path => _path ??= (uint)Index < (uint)SubjectPaths.Length ? SubjectPaths[Index] : $"subjects[{Index}]";
+
+    // Most bindings have a handful of subjects: their paths are shared, not formatted per subject.
+    private static readonly string[] SubjectPaths = [.. Enumerable.Range(0, 16).Select(i => $"subjects[{i}]")];
 
     /// <summary>Members of system:masters are authorised before RBAC is consulted: bindings add nothing for them.</summary>
     public bool IsMasters => IsGroup && Name == "system:masters";
@@ -190,12 +193,30 @@ public sealed class RbacRole
     /// aggregated role only copied from a source (those are reported on the source). Empty for bootstrap roles
     /// whose content matches the baseline and for unverified bootstrap roles.
     /// </summary>
-    public IReadOnlyList<RbacRule> OwnEvaluatedRules => Bootstrap switch
+    /// <remarks>Computed once, after the engine is built: every RBAC check reads it, and one list shared by all of them
+    /// also shares their probe matches (memoised per rule list).</remarks>
+    public IReadOnlyList<RbacRule> OwnEvaluatedRules => _ownEvaluatedRules ??= Bootstrap switch
     {
         BootstrapStatus.Virtual or BootstrapStatus.Unverified => [],
-        BootstrapStatus.Baseline => ResidualRules.Where(r => r.Source is null).ToList(),
-        _ => Rules.Where(r => r.Source is null).ToList(),
+        BootstrapStatus.Baseline => WithoutCopies(ResidualRules),
+        _ => WithoutCopies(Rules),
     };
+
+    private IReadOnlyList<RbacRule>? _ownEvaluatedRules;
+
+    /// <summary>The rules this role owns (not copied from an aggregation source); the list itself when that is all of them.</summary>
+    private static IReadOnlyList<RbacRule> WithoutCopies(IReadOnlyList<RbacRule> rules)
+    {
+        for (var i = 0; i < rules.Count; i++)
+        {
+            if (rules[i].Source is not null)
+            {
+                return rules.Where(r => r.Source is null).ToList();
+            }
+        }
+
+        return rules;
+    }
 
     public ResourceRef Ref => Object?.Ref ?? new ResourceRef("rbac.authorization.k8s.io/v1", Kind, Namespace, Name);
 
@@ -204,11 +225,12 @@ public sealed class RbacRole
         get
         {
             var name = _display ??= Namespace is null ? $"{Kind} \"{Name}\"" : $"{Kind} \"{Namespace}/{Name}\"";
-            return Bootstrap == BootstrapStatus.Virtual ? name + " (built-in)" : name;
+            return Bootstrap == BootstrapStatus.Virtual ? _builtInDisplay ??= name + " (built-in)" : name;
         }
     }
 
     private string? _display;
+    private string? _builtInDisplay;
 
     public override string ToString() => Display;
 }
@@ -331,7 +353,9 @@ internal sealed class RbacMatchCache
     private readonly System.Collections.Concurrent.ConcurrentDictionary<IReadOnlyList<RbacRule>,
         System.Collections.Concurrent.ConcurrentDictionary<PermissionProbe, PermissionMatch>> _byRules = new(ReferenceEqualityComparer.Instance);
 
+    // Only grants are memoised: deciding "nothing" takes a scan that allocates nothing, where a memo entry would.
     public PermissionMatch Match(IReadOnlyList<RbacRule> rules, PermissionProbe probe) =>
-        _byRules.GetOrAdd(rules, static _ => new(ReferenceEqualityComparer.Instance))
+        !RbacMatcher.Grants(rules, probe) ? PermissionMatch.Empty
+        : _byRules.GetOrAdd(rules, static _ => new(ReferenceEqualityComparer.Instance))
             .GetOrAdd(probe, static (p, r) => RbacMatcher.Match(r, p), rules);
 }
