@@ -75,6 +75,12 @@ public abstract class RbacPermissionCheck : Check
     /// <summary>False when <see cref="Assess"/> reads only whether the scope is cluster-wide, not which namespace.</summary>
     protected virtual bool AssessReadsNamespace => true;
 
+    /// <summary>
+    /// What of a namespaced scope <see cref="Assess"/> reads, as a cache key: the namespace (or null, per
+    /// <see cref="AssessReadsNamespace"/>) unless a check knows a coarser class of namespaces suffices.
+    /// </summary>
+    protected virtual string? AssessScopeKey(RbacAccess access, object? state) => AssessReadsNamespace ? access.Namespace : null;
+
     private readonly record struct AssessKey(IReadOnlyList<RbacRule> Rules, RbacRole Role, bool IsCluster, string? Namespace, string Subject);
 
     /// <summary>State of one evaluation: the check's prepared facts and the assessment cache.</summary>
@@ -84,8 +90,15 @@ public abstract class RbacPermissionCheck : Check
 
         public Dictionary<AssessKey, PermissionFinding[]> Assessed { get; } = [];
 
-        /// <summary>"(rules[..])" and the evidence text of a cached finding, rendered once for every subject it applies to.</summary>
-        public Dictionary<(PermissionFinding, RbacRole), (string Where, string Evidence)> Rendered { get; } = new(RenderKeyComparer.Instance);
+        /// <summary>The findings of the assessment in progress (copied out into the cache).</summary>
+        public List<PermissionFinding> Found { get; } = [];
+
+        /// <summary>
+        /// "(rules[..])" and the evidence text of a role's granting rules, rendered once for every subject and finding
+        /// they apply to: findings assessed apart (another namespace or subject) often name the same rules.
+        /// </summary>
+        public Dictionary<(IReadOnlyList<RuleMatch> Rules, RbacRole Role), (string Where, string Evidence)> Rendered { get; } =
+            new(RenderKeyComparer.Instance);
 
         private readonly Dictionary<(string Subject, string Finding), string> _keys = [];
 
@@ -97,23 +110,48 @@ public abstract class RbacPermissionCheck : Check
         }
     }
 
-    private sealed class RenderKeyComparer : IEqualityComparer<(PermissionFinding, RbacRole)>
+    /// <summary>Same role and the same granting rules in the same order (what <see cref="Where"/> and <see cref="Evidence"/> read).</summary>
+    private sealed class RenderKeyComparer : IEqualityComparer<(IReadOnlyList<RuleMatch> Rules, RbacRole Role)>
     {
         public static readonly RenderKeyComparer Instance = new();
 
-        public bool Equals((PermissionFinding, RbacRole) x, (PermissionFinding, RbacRole) y) =>
-            ReferenceEquals(x.Item1, y.Item1) && ReferenceEquals(x.Item2, y.Item2);
+        public bool Equals((IReadOnlyList<RuleMatch> Rules, RbacRole Role) x, (IReadOnlyList<RuleMatch> Rules, RbacRole Role) y)
+        {
+            if (!ReferenceEquals(x.Role, y.Role) || x.Rules.Count != y.Rules.Count)
+            {
+                return false;
+            }
 
-        public int GetHashCode((PermissionFinding, RbacRole) k) =>
-            HashCode.Combine(RuntimeHelpers.GetHashCode(k.Item1), RuntimeHelpers.GetHashCode(k.Item2));
+            for (var i = 0; i < x.Rules.Count; i++)
+            {
+                if (!ReferenceEquals(x.Rules[i].Rule, y.Rules[i].Rule))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public int GetHashCode((IReadOnlyList<RuleMatch> Rules, RbacRole Role) k)
+        {
+            var hash = new HashCode();
+            hash.Add(RuntimeHelpers.GetHashCode(k.Role));
+            for (var i = 0; i < k.Rules.Count; i++)
+            {
+                hash.Add(RuntimeHelpers.GetHashCode(k.Rules[i].Rule));
+            }
+
+            return hash.ToHashCode();
+        }
     }
 
     private static (string Where, string Evidence) Render(Run run, PermissionFinding f, RbacRole role)
     {
-        if (!run.Rendered.TryGetValue((f, role), out var r))
+        if (!run.Rendered.TryGetValue((f.Rules, role), out var r))
         {
             r = (Where(f.Rules), Evidence(role, f.Rules));
-            run.Rendered[(f, role)] = r;
+            run.Rendered[(f.Rules, role)] = r;
         }
 
         return r;
@@ -123,17 +161,25 @@ public abstract class RbacPermissionCheck : Check
     {
         if (AssessSubjectKey(subject, run.Prepared) is not { } subjectKey)
         {
-            return Assess(context, run.Prepared, access, subject, role).ToArray();
+            return AssessNow(context, run, access, subject, role);
         }
 
-        var key = new AssessKey(access.Rules, role, access.IsCluster, AssessReadsNamespace ? access.Namespace : null, subjectKey);
+        var key = new AssessKey(access.Rules, role, access.IsCluster, AssessScopeKey(access, run.Prepared), subjectKey);
         if (!run.Assessed.TryGetValue(key, out var found))
         {
-            found = Assess(context, run.Prepared, access, subject, role).ToArray();
+            found = AssessNow(context, run, access, subject, role);
             run.Assessed[key] = found;
         }
 
         return found;
+    }
+
+    private PermissionFinding[] AssessNow(ScanContext context, Run run, RbacAccess access, RbacSubject? subject, RbacRole role)
+    {
+        var found = run.Found;
+        found.Clear();
+        Assess(context, run.Prepared, access, subject, role, found);
+        return found.Count == 0 ? [] : [.. found];
     }
 
     /// <summary>Units beyond bindings and roles (e.g. the EKS aws-auth ConfigMap for KH-AUTH-006).</summary>
@@ -145,7 +191,10 @@ public abstract class RbacPermissionCheck : Check
     /// The dangerous permissions in <paramref name="access"/>. <paramref name="subject"/> is null for an unbound
     /// role (whoever will be bound to it).
     /// </summary>
-    protected abstract IEnumerable<PermissionFinding> Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role);
+    /// <remarks>Adds to <paramref name="found"/> (a list reused by the check) rather than yielding: most grants are
+    /// assessed once per scope and subject kind, and an iterator per assessment was a measurable share of a scan.</remarks>
+    protected abstract void Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role,
+        List<PermissionFinding> found);
 
     /// <summary>
     /// A reason when this grant is scored by another check instead ("linked, not double-scored"), e.g. KH-AUTH-010
@@ -323,6 +372,28 @@ public abstract class RbacPermissionCheck : Check
         }
 
         return false;
+    }
+
+    /// <summary>Removes later matches of a rule already in the list (keeps first-seen order), in place.</summary>
+    protected static List<RuleMatch> DistinctRules(List<RuleMatch> rules)
+    {
+        var kept = 0;
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var seen = false;
+            for (var j = 0; j < kept && !seen; j++)
+            {
+                seen = ReferenceEquals(rules[j].Rule, rules[i].Rule);
+            }
+
+            if (!seen)
+            {
+                rules[kept++] = rules[i];
+            }
+        }
+
+        rules.RemoveRange(kept, rules.Count - kept);
+        return rules;
     }
 
     [ThreadStatic]
