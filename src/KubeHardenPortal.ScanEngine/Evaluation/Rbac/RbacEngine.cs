@@ -171,8 +171,24 @@ public sealed class RbacEngine
 
     /// <summary>True when the subject holds admin-equivalent rights cluster-wide through some ClusterRoleBinding.</summary>
     public bool IsClusterAdmin(RbacSubject subject) =>
-        subject.IsMasters || _clusterAdmin.GetOrAdd(subject.Key, static (_, x) =>
-            x.Engine.GrantsForSubject(x.Subject).Any(g => g.IsCluster && IsAdminEquivalent(g.Role, g.Role.Rules)), (Engine: this, Subject: subject));
+        subject.IsMasters || _clusterAdmin.GetOrAdd(subject.Key, static (key, engine) => engine.HasClusterAdminBinding(key), this);
+
+    // What GrantsForSubject(..).Any(cluster-wide and admin-equivalent) answers, without building the grants.
+    private bool HasClusterAdminBinding(string subjectKey)
+    {
+        if (_bySubject.TryGetValue(subjectKey, out var list))
+        {
+            foreach (var (binding, _) in list)
+            {
+                if (binding.IsClusterBinding && binding.Role is { } role && IsAdminEquivalent(role, role.Rules))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     // Asked for every grant by KH-AUTH-010 and others; the answer depends only on the subject's identity.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _clusterAdmin = new(StringComparer.Ordinal);

@@ -252,7 +252,7 @@ public static class RbacMatcher
                 continue;
             }
 
-            (verbs ??= []).Add(verb);
+            (verbs ??= new List<string>(candidates.Count - i)).Add(verb); // at most the remaining candidates
             if (s > strength)
             {
                 strength = s;

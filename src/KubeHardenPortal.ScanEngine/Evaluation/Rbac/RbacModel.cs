@@ -238,7 +238,8 @@ public sealed class RbacRole
 /// <summary>A RoleBinding or ClusterRoleBinding with its role resolved.</summary>
 public sealed class RbacBinding
 {
-    private readonly HashSet<int> _bootstrapSubjects = [];
+    // Only bootstrap bindings have any: allocated on the first one.
+    private HashSet<int>? _bootstrapSubjects;
 
     internal RbacBinding(KubeObject obj, bool isCluster, string roleKind, string roleName, IReadOnlyList<RbacSubject> subjects)
     {
@@ -283,10 +284,10 @@ public sealed class RbacBinding
     /// <summary>The grants of this binding, one per subject, built once (every RBAC check walks them).</summary>
     internal RbacGrant[]? GrantCache { get; set; }
 
-    internal void MarkBootstrapSubject(int index) => _bootstrapSubjects.Add(index);
+    internal void MarkBootstrapSubject(int index) => (_bootstrapSubjects ??= []).Add(index);
 
     /// <summary>True for a subject the bootstrap policy itself grants this binding to.</summary>
-    public bool IsBootstrapSubject(RbacSubject subject) => _bootstrapSubjects.Contains(subject.Index);
+    public bool IsBootstrapSubject(RbacSubject subject) => _bootstrapSubjects?.Contains(subject.Index) == true;
 
     /// <summary>Every subject is a bootstrap subject and the role adds nothing beyond the baseline.</summary>
     public bool IsFullyBootstrap =>
@@ -347,15 +348,27 @@ public sealed class RbacGrant
 /// Matches of probes against rule lists, for one scan. Rule lists are shared by every subject and binding of a role and
 /// the checks ask the same probes of them, so five RBAC checks × N subjects match each role once per probe. Owned by
 /// the scan (not a process-wide weak table): weak-table entries are GC dependent handles that every collection walks.
+/// One dictionary keyed by (rules, probe) identity: a dictionary per rule list cost more than its few entries.
 /// </summary>
 internal sealed class RbacMatchCache
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<IReadOnlyList<RbacRule>,
-        System.Collections.Concurrent.ConcurrentDictionary<PermissionProbe, PermissionMatch>> _byRules = new(ReferenceEqualityComparer.Instance);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(IReadOnlyList<RbacRule> Rules, PermissionProbe Probe), PermissionMatch> _matches =
+        new(KeyComparer.Instance);
 
     // Only grants are memoised: deciding "nothing" takes a scan that allocates nothing, where a memo entry would.
     public PermissionMatch Match(IReadOnlyList<RbacRule> rules, PermissionProbe probe) =>
         !RbacMatcher.Grants(rules, probe) ? PermissionMatch.Empty
-        : _byRules.GetOrAdd(rules, static _ => new(ReferenceEqualityComparer.Instance))
-            .GetOrAdd(probe, static (p, r) => RbacMatcher.Match(r, p), rules);
+        : _matches.GetOrAdd((rules, probe), static k => RbacMatcher.Match(k.Rules, k.Probe));
+
+    private sealed class KeyComparer : IEqualityComparer<(IReadOnlyList<RbacRule> Rules, PermissionProbe Probe)>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals((IReadOnlyList<RbacRule> Rules, PermissionProbe Probe) x, (IReadOnlyList<RbacRule> Rules, PermissionProbe Probe) y) =>
+            ReferenceEquals(x.Rules, y.Rules) && ReferenceEquals(x.Probe, y.Probe);
+
+        public int GetHashCode((IReadOnlyList<RbacRule> Rules, PermissionProbe Probe) k) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(k.Rules),
+                System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(k.Probe));
+    }
 }

@@ -259,19 +259,16 @@ public sealed class PrivilegeEscalationPermissions : RbacPermissionCheck
     {
         if (access.IsCluster)
         {
-            return s.PodCreateClusterWide ??= WithNote(PodCreateSeverity(context, s, access));
+            return s.PodCreateClusterWide ??= PodCreateSeverity(context, s, access);
         }
 
         if (!s.PodCreateByNamespace.TryGetValue(access.Namespace!, out var found))
         {
-            found = WithNote(PodCreateSeverity(context, s, access));
+            found = PodCreateSeverity(context, s, access);
             s.PodCreateByNamespace[access.Namespace!] = found;
         }
 
         return found;
-
-        static (Severity, string) WithNote((Severity Severity, string? Note) x) =>
-            (x.Severity, "they run any image with any service account and Secret in scope; " + x.Note);
     }
 
     private static PermissionFinding Finding(string key, Severity severity, PermissionMatch m, string what, string? note)
@@ -283,23 +280,28 @@ public sealed class PrivilegeEscalationPermissions : RbacPermissionCheck
 
     private static string Named(PermissionMatch m) => m.NamedOnly ? " on " + string.Join(", ", m.ResourceNames) : "";
 
-    /// <summary>Medium, High where Pod Security Admission would admit privileged pods (label unset or privileged).</summary>
-    private static (Severity, string?) PodCreateSeverity(ScanContext context, State s, RbacAccess access)
+    private const string PodCreateNote = "they run any image with any service account and Secret in scope; ";
+
+    /// <summary>
+    /// Medium, High where Pod Security Admission would admit privileged pods (label unset or privileged), with
+    /// sub-rule a's note.
+    /// </summary>
+    private static (Severity, string) PodCreateSeverity(ScanContext context, State s, RbacAccess access)
     {
         if (access.IsCluster)
         {
             return s.AnyPermissiveNamespace == false
-                ? (Severity.Medium, "every namespace enforces Pod Security Admission baseline or restricted")
-                : (Severity.High, "cluster-wide, including namespaces where Pod Security Admission allows privileged pods (kube-system usually does)");
+                ? (Severity.Medium, PodCreateNote + "every namespace enforces Pod Security Admission baseline or restricted")
+                : (Severity.High, PodCreateNote + "cluster-wide, including namespaces where Pod Security Admission allows privileged pods (kube-system usually does)");
         }
 
         var level = AuthFacts.PsaEnforceLevel(context, access.Namespace!);
         return level switch
         {
-            null => (Severity.Medium, $"Pod Security Admission level of namespace \"{access.Namespace}\" unknown (Namespace not in the input)"),
+            null => (Severity.Medium, $"{PodCreateNote}Pod Security Admission level of namespace \"{access.Namespace}\" unknown (Namespace not in the input)"),
             _ when AuthFacts.IsPsaPermissive(level) => (Severity.High,
-                $"namespace \"{access.Namespace}\" enforces {(level.Length == 0 ? "no" : level)} Pod Security Admission level: privileged pods are admitted"),
-            _ => (Severity.Medium, $"bounded by Pod Security Admission level {level}"),
+                $"{PodCreateNote}namespace \"{access.Namespace}\" enforces {(level.Length == 0 ? "no" : level)} Pod Security Admission level: privileged pods are admitted"),
+            _ => (Severity.Medium, $"{PodCreateNote}bounded by Pod Security Admission level {level}"),
         };
     }
 }
