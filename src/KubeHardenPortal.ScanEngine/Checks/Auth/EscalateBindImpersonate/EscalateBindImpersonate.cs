@@ -65,6 +65,24 @@ public sealed class EscalateBindImpersonate : RbacPermissionCheck
             ? "already admin-equivalent: reported and scored by KH-AUTH-006"
             : null;
 
+    // The namespace is read only to judge names in grants limited by resourceNames (Roles of the namespace to bind or
+    // escalate, its service accounts to impersonate): other grants of a role share one assessment across namespaces.
+    protected override string? AssessScopeKey(RbacAccess access, object? state) =>
+        AnyNamedOnly(access, EscalateBind) || AnyNamedOnly(access, Impersonate) ? access.Namespace : null;
+
+    private static bool AnyNamedOnly(RbacAccess access, PermissionProbe[] probes)
+    {
+        foreach (var probe in probes)
+        {
+            if (access.Allows(probe).NamedOnly)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     protected override void Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role,
         List<PermissionFinding> found)
     {

@@ -120,6 +120,21 @@ public sealed class PrivilegeEscalationPermissions : RbacPermissionCheck
         (subject.IsNodeIdentity ? "node|" : "|") +
         (((State)state!).CsrBySubject.TryGetValue(subject.Key, out var held) && held.Approval && held.Signers ? "csr" : "");
 
+    // Only sub-rule a reads the namespace (its Pod Security Admission level): grants that create no workloads share
+    // one assessment across namespaces.
+    protected override string? AssessScopeKey(RbacAccess access, object? state)
+    {
+        foreach (var probe in CreateWorkloads)
+        {
+            if (access.Allows(probe).Any)
+            {
+                return access.Namespace;
+            }
+        }
+
+        return null;
+    }
+
     protected override void Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role,
         List<PermissionFinding> found)
     {
