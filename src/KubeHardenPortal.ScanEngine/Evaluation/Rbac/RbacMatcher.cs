@@ -340,10 +340,32 @@ public static class RbacMatcher
     }
 
     /// <summary>True when a rule contains "*" in verbs, apiGroups, resources (including "*/sub") or nonResourceURLs.</summary>
-    public static bool HasWildcard(RbacRule rule) =>
-        Has(rule.Verbs, All) || Has(rule.ApiGroups, All) ||
-        rule.Resources.Any(r => r == All || r.StartsWith("*/", StringComparison.Ordinal)) ||
-        rule.NonResourceUrls.Any(u => u.Contains('*', StringComparison.Ordinal));
+    public static bool HasWildcard(RbacRule rule)
+    {
+        if (Has(rule.Verbs, All) || Has(rule.ApiGroups, All))
+        {
+            return true;
+        }
+
+        // Loops: LINQ Any over the lists allocated an enumerator per list, for every rule of every role.
+        for (var i = 0; i < rule.Resources.Count; i++)
+        {
+            if (rule.Resources[i] == All || rule.Resources[i].StartsWith("*/", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        for (var i = 0; i < rule.NonResourceUrls.Count; i++)
+        {
+            if (rule.NonResourceUrls[i].Contains('*', StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// The parts of <paramref name="rule"/> that no rule of <paramref name="owner"/> covers (upstream's escalation
