@@ -233,6 +233,9 @@ public abstract class RbacPermissionCheck : Check
 
         var unit = results.Begin(binding.Object);
         List<string>? linked = null; // rare: most bindings are not scored elsewhere
+
+        // The binding formats its scope text once; RbacAccess.ScopeText would format it per call.
+        var scope = binding.ScopeText;
         var grants = context.Rbac.Grants(binding);
         for (var i = 0; i < grants.Count; i++)
         {
@@ -251,9 +254,6 @@ public abstract class RbacPermissionCheck : Check
 
             var beyond = binding.IsBootstrapSubject(subject) ? " (beyond the upstream bootstrap policy)" : "";
             var role = grant.Role;
-
-            // The binding's scope text is formatted once per binding; the grant's access would format it per call.
-            var scope = binding.ScopeText;
             foreach (var f in AssessCached(context, state, grant.Access, subject, role))
             {
                 var (where, evidence) = Render(state, f, role);
@@ -341,21 +341,14 @@ public abstract class RbacPermissionCheck : Check
         }
 
         // Distinct locators in first-seen order; the lists are short, so a scan beats a hash set.
-        var sb = (EvidenceBuilder ??= new StringBuilder(512)).Clear().Append('(');
-        for (var i = 0; i < rules.Count; i++)
+        var sb = (EvidenceBuilder ??= new StringBuilder(512)).Clear().Append('(').Append(rules[0].Rule.Locator);
+        for (var i = 1; i < rules.Count; i++)
         {
             var locator = rules[i].Rule.Locator;
-            if (SeenBefore(rules, i, locator))
+            if (!SeenBefore(rules, i, locator))
             {
-                continue;
+                sb.Append(", ").Append(locator);
             }
-
-            if (sb.Length > 1)
-            {
-                sb.Append(", ");
-            }
-
-            sb.Append(locator);
         }
 
         return sb.Append(')').ToString();

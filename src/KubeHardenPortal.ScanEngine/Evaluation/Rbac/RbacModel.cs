@@ -193,8 +193,8 @@ public sealed class RbacRole
     /// aggregated role only copied from a source (those are reported on the source). Empty for bootstrap roles
     /// whose content matches the baseline and for unverified bootstrap roles.
     /// </summary>
-    /// <remarks>Computed once, after the engine is built: every RBAC check reads it, and one list shared by all of them
-    /// also shares their probe matches (memoised per rule list).</remarks>
+    /// <remarks>Computed on first read (by the checks, once the engine is built): every RBAC check reads it, and one
+    /// list shared by all of them also shares their probe matches (memoised per rule list).</remarks>
     public IReadOnlyList<RbacRule> OwnEvaluatedRules => _ownEvaluatedRules ??= Bootstrap switch
     {
         BootstrapStatus.Virtual or BootstrapStatus.Unverified => [],

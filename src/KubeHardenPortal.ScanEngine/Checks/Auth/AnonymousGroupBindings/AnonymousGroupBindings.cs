@@ -57,7 +57,8 @@ public sealed class AnonymousGroupBindings : Check
             }
 
             var unit = results.Begin(binding.Object);
-            for (var i = 0; i < binding.Subjects.Count; i++) // by index: foreach over the interface allocated an enumerator per binding
+            // By index: foreach over the interface allocated an enumerator per binding.
+            for (var i = 0; i < binding.Subjects.Count; i++)
             {
                 var subject = binding.Subjects[i];
                 if (!subject.IsAnonymous && !subject.IsEveryone)
