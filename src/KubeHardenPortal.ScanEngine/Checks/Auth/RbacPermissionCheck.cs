@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using KubeHardenPortal.ScanEngine.Evaluation;
 using KubeHardenPortal.ScanEngine.Evaluation.Rbac;
@@ -74,6 +75,12 @@ public abstract class RbacPermissionCheck : Check
     /// <summary>False when <see cref="Assess"/> reads only whether the scope is cluster-wide, not which namespace.</summary>
     protected virtual bool AssessReadsNamespace => true;
 
+    /// <summary>
+    /// What of a namespaced scope <see cref="Assess"/> reads, as a cache key: the namespace (or null, per
+    /// <see cref="AssessReadsNamespace"/>) unless a check knows a coarser class of namespaces suffices.
+    /// </summary>
+    protected virtual string? AssessScopeKey(RbacAccess access, object? state) => AssessReadsNamespace ? access.Namespace : null;
+
     private readonly record struct AssessKey(IReadOnlyList<RbacRule> Rules, RbacRole Role, bool IsCluster, string? Namespace, string Subject);
 
     /// <summary>State of one evaluation: the check's prepared facts and the assessment cache.</summary>
@@ -83,47 +90,96 @@ public abstract class RbacPermissionCheck : Check
 
         public Dictionary<AssessKey, PermissionFinding[]> Assessed { get; } = [];
 
-        /// <summary>"(rules[..])" and the evidence text of a cached finding, rendered once for every subject it applies to.</summary>
-        public Dictionary<(PermissionFinding, RbacRole), (string Where, string Evidence)> Rendered { get; } = new(RenderKeyComparer.Instance);
+        /// <summary>The findings of the assessment in progress (copied out into the cache).</summary>
+        public List<PermissionFinding> Found { get; } = [];
+
+        /// <summary>
+        /// "(rules[..])" and the evidence text of a role's granting rules, rendered once for every subject and finding
+        /// they apply to: findings assessed apart (another namespace or subject) often name the same rules.
+        /// </summary>
+        public Dictionary<(IReadOnlyList<RuleMatch> Rules, RbacRole Role), (string Where, string Evidence)> Rendered { get; } =
+            new(RenderKeyComparer.Instance);
+
+        private readonly Dictionary<(string Subject, string Finding), string> _keys = [];
+
+        /// <summary>The fingerprint key "subject|finding", made once per scan: a subject is often bound many times.</summary>
+        public string FindingKey(RbacSubject subject, PermissionFinding f)
+        {
+            ref var key = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, (subject.Key, f.Key), out _);
+            return key ??= subject.Key + "|" + f.Key;
+        }
     }
 
-    private sealed class RenderKeyComparer : IEqualityComparer<(PermissionFinding, RbacRole)>
+    /// <summary>Same role and the same granting rules in the same order (what <see cref="Where"/> and <see cref="Evidence"/> read).</summary>
+    private sealed class RenderKeyComparer : IEqualityComparer<(IReadOnlyList<RuleMatch> Rules, RbacRole Role)>
     {
         public static readonly RenderKeyComparer Instance = new();
 
-        public bool Equals((PermissionFinding, RbacRole) x, (PermissionFinding, RbacRole) y) =>
-            ReferenceEquals(x.Item1, y.Item1) && ReferenceEquals(x.Item2, y.Item2);
+        public bool Equals((IReadOnlyList<RuleMatch> Rules, RbacRole Role) x, (IReadOnlyList<RuleMatch> Rules, RbacRole Role) y)
+        {
+            if (!ReferenceEquals(x.Role, y.Role) || x.Rules.Count != y.Rules.Count)
+            {
+                return false;
+            }
 
-        public int GetHashCode((PermissionFinding, RbacRole) k) =>
-            HashCode.Combine(RuntimeHelpers.GetHashCode(k.Item1), RuntimeHelpers.GetHashCode(k.Item2));
+            for (var i = 0; i < x.Rules.Count; i++)
+            {
+                if (!ReferenceEquals(x.Rules[i].Rule, y.Rules[i].Rule))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public int GetHashCode((IReadOnlyList<RuleMatch> Rules, RbacRole Role) k)
+        {
+            var hash = new HashCode();
+            hash.Add(RuntimeHelpers.GetHashCode(k.Role));
+            for (var i = 0; i < k.Rules.Count; i++)
+            {
+                hash.Add(RuntimeHelpers.GetHashCode(k.Rules[i].Rule));
+            }
+
+            return hash.ToHashCode();
+        }
     }
 
     private static (string Where, string Evidence) Render(Run run, PermissionFinding f, RbacRole role)
     {
-        if (!run.Rendered.TryGetValue((f, role), out var r))
+        if (!run.Rendered.TryGetValue((f.Rules, role), out var r))
         {
             r = (Where(f.Rules), Evidence(role, f.Rules));
-            run.Rendered[(f, role)] = r;
+            run.Rendered[(f.Rules, role)] = r;
         }
 
         return r;
     }
 
-    private IReadOnlyList<PermissionFinding> AssessCached(ScanContext context, Run run, RbacAccess access, RbacSubject? subject, RbacRole role)
+    private PermissionFinding[] AssessCached(ScanContext context, Run run, RbacAccess access, RbacSubject? subject, RbacRole role)
     {
         if (AssessSubjectKey(subject, run.Prepared) is not { } subjectKey)
         {
-            return Assess(context, run.Prepared, access, subject, role).ToArray();
+            return AssessNow(context, run, access, subject, role);
         }
 
-        var key = new AssessKey(access.Rules, role, access.IsCluster, AssessReadsNamespace ? access.Namespace : null, subjectKey);
+        var key = new AssessKey(access.Rules, role, access.IsCluster, AssessScopeKey(access, run.Prepared), subjectKey);
         if (!run.Assessed.TryGetValue(key, out var found))
         {
-            found = Assess(context, run.Prepared, access, subject, role).ToArray();
+            found = AssessNow(context, run, access, subject, role);
             run.Assessed[key] = found;
         }
 
         return found;
+    }
+
+    private PermissionFinding[] AssessNow(ScanContext context, Run run, RbacAccess access, RbacSubject? subject, RbacRole role)
+    {
+        var found = run.Found;
+        found.Clear();
+        Assess(context, run.Prepared, access, subject, role, found);
+        return found.Count == 0 ? [] : [.. found];
     }
 
     /// <summary>Units beyond bindings and roles (e.g. the EKS aws-auth ConfigMap for KH-AUTH-006).</summary>
@@ -135,7 +191,10 @@ public abstract class RbacPermissionCheck : Check
     /// The dangerous permissions in <paramref name="access"/>. <paramref name="subject"/> is null for an unbound
     /// role (whoever will be bound to it).
     /// </summary>
-    protected abstract IEnumerable<PermissionFinding> Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role);
+    /// <remarks>Adds to <paramref name="found"/> (a list reused by the check) rather than yielding: most grants are
+    /// assessed once per scope and subject kind, and an iterator per assessment was a measurable share of a scan.</remarks>
+    protected abstract void Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role,
+        List<PermissionFinding> found);
 
     /// <summary>
     /// A reason when this grant is scored by another check instead ("linked, not double-scored"), e.g. KH-AUTH-010
@@ -173,9 +232,14 @@ public abstract class RbacPermissionCheck : Check
         }
 
         var unit = results.Begin(binding.Object);
-        var linked = new List<string>();
-        foreach (var grant in context.Rbac.Grants(binding))
+        List<string>? linked = null; // rare: most bindings are not scored elsewhere
+
+        // The binding formats its scope text once; RbacAccess.ScopeText would format it per call.
+        var scope = binding.ScopeText;
+        var grants = context.Rbac.Grants(binding);
+        for (var i = 0; i < grants.Count; i++)
         {
+            var grant = grants[i];
             var subject = grant.Subject;
             if (subject.IsMasters || grant.Rules.Count == 0)
             {
@@ -184,22 +248,32 @@ public abstract class RbacPermissionCheck : Check
 
             if (ScoredElsewhere(context, grant.Access, subject, grant.Role) is { } why)
             {
-                linked.Add($"{subject.Display}: {why}");
+                (linked ??= []).Add($"{subject.Display}: {why}");
                 continue;
             }
 
             var beyond = binding.IsBootstrapSubject(subject) ? " (beyond the upstream bootstrap policy)" : "";
-            foreach (var f in AssessCached(context, state, grant.Access, subject, grant.Role))
+            var role = grant.Role;
+            foreach (var f in AssessCached(context, state, grant.Access, subject, role))
             {
-                var (where, evidence) = Render(state, f, grant.Role);
-                var message = f.Note is null
-                    ? $"{subject.Display} can {f.What} {grant.Access.ScopeText} via {grant.Role.Display}{beyond} {where}"
-                    : $"{subject.Display} can {f.What} {grant.Access.ScopeText} via {grant.Role.Display}{beyond} {where}; {f.Note}";
-                unit.Fail(message, subject.Path, evidence, severity: f.Severity, key: subject.Key + "|" + f.Key);
+                var (where, evidence) = Render(state, f, role);
+                var key = state.FindingKey(subject, f);
+
+                // Interpolated straight into Fail: the message is formatted into the unit's buffer, not into a string.
+                if (f.Note is null)
+                {
+                    unit.Fail($"{subject.Display} can {f.What} {scope} via {role.Display}{beyond} {where}",
+                        subject.Path, evidence, severity: f.Severity, key: key);
+                }
+                else
+                {
+                    unit.Fail($"{subject.Display} can {f.What} {scope} via {role.Display}{beyond} {where}; {f.Note}",
+                        subject.Path, evidence, severity: f.Severity, key: key);
+                }
             }
         }
 
-        if (!unit.HasFailures && linked.Count > 0)
+        if (!unit.HasFailures && linked is not null)
         {
             unit.NotApplicable(string.Join("; ", linked));
         }
@@ -223,19 +297,97 @@ public abstract class RbacPermissionCheck : Check
         }
 
         var latent = context.Rbac.BindingsComplete;
+        var scope = role.IsClusterRole ? "wherever it is bound" : access.ScopeText;
+        var reason = latent ? LatentReason : UnboundReason;
         foreach (var f in AssessCached(context, state, access, null, role))
         {
-            var scope = role.IsClusterRole ? "wherever it is bound" : access.ScopeText;
-            var message = $"{role.Display} {Where(f.Rules)} lets its subjects {f.What} {scope}" +
-                          (f.Note is null ? "" : "; " + f.Note) + " — " + (latent ? LatentReason : UnboundReason);
-            var first = f.Rules.Select(r => r.Rule.Path).FirstOrDefault(p => p is not null);
-            unit.Fail(message, first, Evidence(role, f.Rules), severity: latent ? Severity.Low : f.Severity, key: f.Key);
+            var where = Where(f.Rules);
+            var severity = latent ? Severity.Low : f.Severity;
+            if (f.Note is null)
+            {
+                unit.Fail($"{role.Display} {where} lets its subjects {f.What} {scope} — {reason}",
+                    FirstPath(f.Rules), Evidence(role, f.Rules), severity: severity, key: f.Key);
+            }
+            else
+            {
+                unit.Fail($"{role.Display} {where} lets its subjects {f.What} {scope}; {f.Note} — {reason}",
+                    FirstPath(f.Rules), Evidence(role, f.Rules), severity: severity, key: f.Key);
+            }
         }
     }
 
+    private static string? FirstPath(IReadOnlyList<RuleMatch> rules)
+    {
+        for (var i = 0; i < rules.Count; i++)
+        {
+            if (rules[i].Rule.Path is { } path)
+            {
+                return path;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>"(rules[0], rules[2])" naming the granting rules.</summary>
-    protected static string Where(IReadOnlyList<RuleMatch> rules) =>
-        rules.Count == 0 ? "" : "(" + string.Join(", ", rules.Select(r => r.Rule.Locator).Distinct(StringComparer.Ordinal)) + ")";
+    protected static string Where(IReadOnlyList<RuleMatch> rules)
+    {
+        switch (rules.Count)
+        {
+            case 0:
+                return "";
+            case 1:
+                return "(" + rules[0].Rule.Locator + ")";
+        }
+
+        // Distinct locators in first-seen order; the lists are short, so a scan beats a hash set.
+        var sb = (EvidenceBuilder ??= new StringBuilder(512)).Clear().Append('(').Append(rules[0].Rule.Locator);
+        for (var i = 1; i < rules.Count; i++)
+        {
+            var locator = rules[i].Rule.Locator;
+            if (!SeenBefore(rules, i, locator))
+            {
+                sb.Append(", ").Append(locator);
+            }
+        }
+
+        return sb.Append(')').ToString();
+    }
+
+    private static bool SeenBefore(IReadOnlyList<RuleMatch> rules, int end, string locator)
+    {
+        for (var j = 0; j < end; j++)
+        {
+            if (string.Equals(rules[j].Rule.Locator, locator, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Removes later matches of a rule already in the list (keeps first-seen order), in place.</summary>
+    protected static List<RuleMatch> DistinctRules(List<RuleMatch> rules)
+    {
+        var kept = 0;
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var seen = false;
+            for (var j = 0; j < kept && !seen; j++)
+            {
+                seen = ReferenceEquals(rules[j].Rule, rules[i].Rule);
+            }
+
+            if (!seen)
+            {
+                rules[kept++] = rules[i];
+            }
+        }
+
+        rules.RemoveRange(kept, rules.Count - kept);
+        return rules;
+    }
 
     [ThreadStatic]
     private static StringBuilder? EvidenceBuilder;

@@ -94,8 +94,17 @@ public sealed class RbacEngine
         return binding.GrantCache ??= BuildGrants(binding, role);
     }
 
-    // Apart from Grants so that its closure is allocated only when the grants are built, not on every call.
-    private RbacGrant[] BuildGrants(RbacBinding binding, RbacRole role) => binding.Subjects.Select(s => NewGrant(binding, s, role)).ToArray();
+    // A loop: a LINQ Select here allocated a closure, a delegate and an iterator per binding.
+    private RbacGrant[] BuildGrants(RbacBinding binding, RbacRole role)
+    {
+        var grants = new RbacGrant[binding.Subjects.Count];
+        for (var i = 0; i < grants.Length; i++)
+        {
+            grants[i] = NewGrant(binding, binding.Subjects[i], role);
+        }
+
+        return grants;
+    }
 
     public RbacGrant? Grant(RbacBinding binding, RbacSubject subject) =>
         binding.Role is { } role ? GrantFor(binding, subject, role) : null;
@@ -137,10 +146,24 @@ public sealed class RbacEngine
     }
 
     /// <summary>Grants naming exactly this subject (same kind and name; service accounts in either spelling).</summary>
-    public IReadOnlyList<RbacGrant> GrantsForSubject(RbacSubject subject) =>
-        _bySubject.TryGetValue(subject.Key, out var list)
-            ? list.Where(x => x.Binding.Role is not null).Select(x => GrantFor(x.Binding, x.Subject, x.Binding.Role!)).ToList()
-            : [];
+    public IReadOnlyList<RbacGrant> GrantsForSubject(RbacSubject subject)
+    {
+        if (!_bySubject.TryGetValue(subject.Key, out var list))
+        {
+            return [];
+        }
+
+        var grants = new List<RbacGrant>(list.Count);
+        foreach (var (binding, s) in list)
+        {
+            if (binding.Role is { } role)
+            {
+                grants.Add(GrantFor(binding, s, role));
+            }
+        }
+
+        return grants;
+    }
 
     /// <summary>CATALOG.md KH-AUTH-006 rule 1: ClusterRole cluster-admin, or a rule granting every verb on every resource.</summary>
     public static bool IsAdminEquivalent(RbacRole role, IReadOnlyList<RbacRule> rules) =>
@@ -148,8 +171,24 @@ public sealed class RbacEngine
 
     /// <summary>True when the subject holds admin-equivalent rights cluster-wide through some ClusterRoleBinding.</summary>
     public bool IsClusterAdmin(RbacSubject subject) =>
-        subject.IsMasters || _clusterAdmin.GetOrAdd(subject.Key, static (_, x) =>
-            x.Engine.GrantsForSubject(x.Subject).Any(g => g.IsCluster && IsAdminEquivalent(g.Role, g.Role.Rules)), (Engine: this, Subject: subject));
+        subject.IsMasters || _clusterAdmin.GetOrAdd(subject.Key, static (key, engine) => engine.HasClusterAdminBinding(key), this);
+
+    // What GrantsForSubject(..).Any(cluster-wide and admin-equivalent) answers, without building the grants.
+    private bool HasClusterAdminBinding(string subjectKey)
+    {
+        if (_bySubject.TryGetValue(subjectKey, out var list))
+        {
+            foreach (var (binding, _) in list)
+            {
+                if (binding.IsClusterBinding && binding.Role is { } role && IsAdminEquivalent(role, role.Rules))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     // Asked for every grant by KH-AUTH-010 and others; the answer depends only on the subject's identity.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _clusterAdmin = new(StringComparer.Ordinal);

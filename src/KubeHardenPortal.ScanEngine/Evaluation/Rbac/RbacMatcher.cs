@@ -47,7 +47,7 @@ public sealed record PermissionMatch(IReadOnlyList<RuleMatch> Rules, IReadOnlyLi
     // Derived once at construction (matches are memoised per role and probe, and read for every subject); being
     // functions of the positional members they leave record equality unchanged.
     public MatchStrength Strength { get; } = Rules.Count == 0 ? MatchStrength.None
-        : Rules.Any(r => r.Strength == MatchStrength.Full) ? MatchStrength.Full : MatchStrength.NamedOnly;
+        : AnyFull(Rules) ? MatchStrength.Full : MatchStrength.NamedOnly;
 
     public bool NamedOnly => Strength == MatchStrength.NamedOnly;
 
@@ -56,9 +56,40 @@ public sealed record PermissionMatch(IReadOnlyList<RuleMatch> Rules, IReadOnlyLi
 
     /// <summary>Names the rules are limited to (empty unless every matching rule is named-only).</summary>
     public IReadOnlyList<string> ResourceNames { get; } =
-        Rules.Count > 0 && !Rules.Any(r => r.Strength == MatchStrength.Full)
-            ? Rules.SelectMany(r => r.Rule.ResourceNames).Distinct(StringComparer.Ordinal).ToList()
-            : [];
+        Rules.Count > 0 && !AnyFull(Rules) ? Union(Rules, static r => r.Rule.ResourceNames) : [];
+
+    // Loops rather than LINQ: a match is built for every (rule list, probe) pair that grants something.
+    private static bool AnyFull(IReadOnlyList<RuleMatch> rules)
+    {
+        for (var i = 0; i < rules.Count; i++)
+        {
+            if (rules[i].Strength == MatchStrength.Full)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The distinct values of every rule's list, in first-seen order (ordinal).</summary>
+    private static List<string> Union(IReadOnlyList<RuleMatch> rules, Func<RuleMatch, IReadOnlyList<string>> values)
+    {
+        var union = new List<string>();
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var list = values(rules[i]);
+            for (var j = 0; j < list.Count; j++)
+            {
+                if (!union.Contains(list[j]))
+                {
+                    union.Add(list[j]);
+                }
+            }
+        }
+
+        return union;
+    }
 
     private static IReadOnlyList<string> GrantedVerbs(IReadOnlyList<RuleMatch> rules, IReadOnlyList<string>? order)
     {
@@ -67,8 +98,26 @@ public sealed record PermissionMatch(IReadOnlyList<RuleMatch> Rules, IReadOnlyLi
             return [];
         }
 
-        var granted = rules.SelectMany(r => r.Verbs).Distinct(StringComparer.Ordinal).ToList();
-        return order is null ? granted : [.. order.Where(granted.Contains)];
+        if (order is null)
+        {
+            return Union(rules, static r => r.Verbs);
+        }
+
+        // The probe's verbs that some rule grants, in probe order.
+        var granted = new List<string>(order.Count);
+        for (var i = 0; i < order.Count; i++)
+        {
+            for (var j = 0; j < rules.Count; j++)
+            {
+                if (RbacMatcher.Has(rules[j].Verbs, order[i]))
+                {
+                    granted.Add(order[i]);
+                    break;
+                }
+            }
+        }
+
+        return granted;
     }
 }
 
@@ -96,15 +145,33 @@ public static class RbacMatcher
     /// </summary>
     public static bool ResourceMatches(RbacRule rule, string resource, string? subresource)
     {
-        var combined = string.IsNullOrEmpty(subresource) ? resource : resource + "/" + subresource;
-        foreach (var r in rule.Resources)
+        var resources = rule.Resources;
+        for (var i = 0; i < resources.Count; i++)
         {
-            if (r == All || r == combined)
+            var r = resources[i];
+            if (r == All)
             {
                 return true;
             }
 
-            if (!string.IsNullOrEmpty(subresource) && r.Length == subresource.Length + 2 &&
+            if (string.IsNullOrEmpty(subresource))
+            {
+                if (r == resource)
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            // r == resource + "/" + subresource, or r == "*/" + subresource, compared in place (no concatenation).
+            if (r.Length == resource.Length + 1 + subresource.Length && r[resource.Length] == '/' &&
+                r.StartsWith(resource, StringComparison.Ordinal) && r.EndsWith(subresource, StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            if (r.Length == subresource.Length + 2 &&
                 r.StartsWith("*/", StringComparison.Ordinal) && r.EndsWith(subresource, StringComparison.Ordinal))
             {
                 return true;
@@ -117,9 +184,12 @@ public static class RbacMatcher
     /// <summary>True when the rule grants some subresource of <paramref name="resource"/> (e.g. any userextras/&lt;key&gt;).</summary>
     public static bool AnySubresourceMatches(RbacRule rule, string resource)
     {
-        foreach (var r in rule.Resources)
+        var resources = rule.Resources;
+        for (var i = 0; i < resources.Count; i++)
         {
-            if (r == All || r.StartsWith(resource + "/", StringComparison.Ordinal) || r.StartsWith("*/", StringComparison.Ordinal))
+            var r = resources[i];
+            if (r == All || (r.Length > resource.Length && r[resource.Length] == '/' && r.StartsWith(resource, StringComparison.Ordinal)) ||
+                r.StartsWith("*/", StringComparison.Ordinal))
             {
                 return true;
             }
@@ -165,15 +235,7 @@ public static class RbacMatcher
     /// <summary>How one rule grants a probe, and which verbs.</summary>
     public static RuleMatch? Match(RbacRule rule, PermissionProbe probe)
     {
-        if (rule.Resources.Count == 0 || !ApiGroupMatches(rule, probe.ApiGroup))
-        {
-            return null;
-        }
-
-        var resourceOk = probe.AnySubresource
-            ? AnySubresourceMatches(rule, probe.Resource)
-            : ResourceMatches(rule, probe.Resource, probe.Subresource);
-        if (!resourceOk)
+        if (!TargetMatches(rule, probe))
         {
             return null;
         }
@@ -181,28 +243,16 @@ public static class RbacMatcher
         var candidates = probe.Verbs ?? rule.Verbs;
         List<string>? verbs = null;
         var strength = MatchStrength.None;
-        foreach (var verb in candidates)
+        for (var i = 0; i < candidates.Count; i++)
         {
-            if (!VerbMatches(rule, verb))
+            var verb = candidates[i];
+            var s = VerbStrength(rule, probe, verb);
+            if (s == MatchStrength.None)
             {
                 continue;
             }
 
-            MatchStrength s;
-            if (rule.ResourceNames.Count == 0)
-            {
-                s = MatchStrength.Full;
-            }
-            else if (IsNameless(verb, probe.AnySubresource ? "x" : probe.Subresource))
-            {
-                continue; // a request without a name never matches a resourceNames rule
-            }
-            else
-            {
-                s = MatchStrength.NamedOnly;
-            }
-
-            (verbs ??= []).Add(verb);
+            (verbs ??= new List<string>(candidates.Count - i)).Add(verb); // at most the remaining candidates
             if (s > strength)
             {
                 strength = s;
@@ -225,6 +275,45 @@ public static class RbacMatcher
 
         return found is null ? PermissionMatch.Empty : new PermissionMatch(found, probe.Verbs);
     }
+
+    /// <summary>
+    /// True when <see cref="Match(IEnumerable{RbacRule}, PermissionProbe)"/> would find something, decided without
+    /// allocating: most probes match nothing in most roles.
+    /// </summary>
+    public static bool Grants(IReadOnlyList<RbacRule> rules, PermissionProbe probe)
+    {
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var rule = rules[i];
+            if (!TargetMatches(rule, probe))
+            {
+                continue;
+            }
+
+            var candidates = probe.Verbs ?? rule.Verbs;
+            for (var j = 0; j < candidates.Count; j++)
+            {
+                if (VerbStrength(rule, probe, candidates[j]) != MatchStrength.None)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The rule covers the probe's API group and resource (verbs and names aside).</summary>
+    private static bool TargetMatches(RbacRule rule, PermissionProbe probe) =>
+        rule.Resources.Count > 0 && ApiGroupMatches(rule, probe.ApiGroup) &&
+        (probe.AnySubresource ? AnySubresourceMatches(rule, probe.Resource) : ResourceMatches(rule, probe.Resource, probe.Subresource));
+
+    /// <summary>How the rule grants <paramref name="verb"/> on the probe's target (None when it does not).</summary>
+    private static MatchStrength VerbStrength(RbacRule rule, PermissionProbe probe, string verb) =>
+        !VerbMatches(rule, verb) ? MatchStrength.None
+        : rule.ResourceNames.Count == 0 ? MatchStrength.Full
+        : IsNameless(verb, probe.AnySubresource ? "x" : probe.Subresource) ? MatchStrength.None // a request without a name never matches a resourceNames rule
+        : MatchStrength.NamedOnly;
 
     /// <summary>
     /// A rule that grants everything on everything: apiGroups "*" (or only the core group "", "core-admin"),
@@ -251,10 +340,32 @@ public static class RbacMatcher
     }
 
     /// <summary>True when a rule contains "*" in verbs, apiGroups, resources (including "*/sub") or nonResourceURLs.</summary>
-    public static bool HasWildcard(RbacRule rule) =>
-        Has(rule.Verbs, All) || Has(rule.ApiGroups, All) ||
-        rule.Resources.Any(r => r == All || r.StartsWith("*/", StringComparison.Ordinal)) ||
-        rule.NonResourceUrls.Any(u => u.Contains('*', StringComparison.Ordinal));
+    public static bool HasWildcard(RbacRule rule)
+    {
+        if (Has(rule.Verbs, All) || Has(rule.ApiGroups, All))
+        {
+            return true;
+        }
+
+        // Loops: LINQ Any over the lists allocated an enumerator per list, for every rule of every role.
+        for (var i = 0; i < rule.Resources.Count; i++)
+        {
+            if (rule.Resources[i] == All || rule.Resources[i].StartsWith("*/", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        for (var i = 0; i < rule.NonResourceUrls.Count; i++)
+        {
+            if (rule.NonResourceUrls[i].Contains('*', StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// The parts of <paramref name="rule"/> that no rule of <paramref name="owner"/> covers (upstream's escalation

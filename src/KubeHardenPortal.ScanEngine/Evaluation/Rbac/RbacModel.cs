@@ -102,7 +102,10 @@ public sealed class RbacSubject
     private string? _path;
 
     /// <summary>Evidence path of the subject in its binding, e.g. "subjects[2]".</summary>
-    public string Path => _path ??= $"subjects[{Index}]";
+    public string Path => _path ??= (uint)Index < (uint)SubjectPaths.Length ? SubjectPaths[Index] : $"subjects[{Index}]";
+
+    // Most bindings have a handful of subjects: their paths are shared, not formatted per subject.
+    private static readonly string[] SubjectPaths = [.. Enumerable.Range(0, 16).Select(i => $"subjects[{i}]")];
 
     /// <summary>Members of system:masters are authorised before RBAC is consulted: bindings add nothing for them.</summary>
     public bool IsMasters => IsGroup && Name == "system:masters";
@@ -190,12 +193,30 @@ public sealed class RbacRole
     /// aggregated role only copied from a source (those are reported on the source). Empty for bootstrap roles
     /// whose content matches the baseline and for unverified bootstrap roles.
     /// </summary>
-    public IReadOnlyList<RbacRule> OwnEvaluatedRules => Bootstrap switch
+    /// <remarks>Computed on first read (by the checks, once the engine is built): every RBAC check reads it, and one
+    /// list shared by all of them also shares their probe matches (memoised per rule list).</remarks>
+    public IReadOnlyList<RbacRule> OwnEvaluatedRules => _ownEvaluatedRules ??= Bootstrap switch
     {
         BootstrapStatus.Virtual or BootstrapStatus.Unverified => [],
-        BootstrapStatus.Baseline => ResidualRules.Where(r => r.Source is null).ToList(),
-        _ => Rules.Where(r => r.Source is null).ToList(),
+        BootstrapStatus.Baseline => WithoutCopies(ResidualRules),
+        _ => WithoutCopies(Rules),
     };
+
+    private IReadOnlyList<RbacRule>? _ownEvaluatedRules;
+
+    /// <summary>The rules this role owns (not copied from an aggregation source); the list itself when that is all of them.</summary>
+    private static IReadOnlyList<RbacRule> WithoutCopies(IReadOnlyList<RbacRule> rules)
+    {
+        for (var i = 0; i < rules.Count; i++)
+        {
+            if (rules[i].Source is not null)
+            {
+                return rules.Where(r => r.Source is null).ToList();
+            }
+        }
+
+        return rules;
+    }
 
     public ResourceRef Ref => Object?.Ref ?? new ResourceRef("rbac.authorization.k8s.io/v1", Kind, Namespace, Name);
 
@@ -204,11 +225,12 @@ public sealed class RbacRole
         get
         {
             var name = _display ??= Namespace is null ? $"{Kind} \"{Name}\"" : $"{Kind} \"{Namespace}/{Name}\"";
-            return Bootstrap == BootstrapStatus.Virtual ? name + " (built-in)" : name;
+            return Bootstrap == BootstrapStatus.Virtual ? _builtInDisplay ??= name + " (built-in)" : name;
         }
     }
 
     private string? _display;
+    private string? _builtInDisplay;
 
     public override string ToString() => Display;
 }
@@ -216,7 +238,8 @@ public sealed class RbacRole
 /// <summary>A RoleBinding or ClusterRoleBinding with its role resolved.</summary>
 public sealed class RbacBinding
 {
-    private readonly HashSet<int> _bootstrapSubjects = [];
+    // Only bootstrap bindings have any: allocated on the first one.
+    private HashSet<int>? _bootstrapSubjects;
 
     internal RbacBinding(KubeObject obj, bool isCluster, string roleKind, string roleName, IReadOnlyList<RbacSubject> subjects)
     {
@@ -261,10 +284,10 @@ public sealed class RbacBinding
     /// <summary>The grants of this binding, one per subject, built once (every RBAC check walks them).</summary>
     internal RbacGrant[]? GrantCache { get; set; }
 
-    internal void MarkBootstrapSubject(int index) => _bootstrapSubjects.Add(index);
+    internal void MarkBootstrapSubject(int index) => (_bootstrapSubjects ??= []).Add(index);
 
     /// <summary>True for a subject the bootstrap policy itself grants this binding to.</summary>
-    public bool IsBootstrapSubject(RbacSubject subject) => _bootstrapSubjects.Contains(subject.Index);
+    public bool IsBootstrapSubject(RbacSubject subject) => _bootstrapSubjects?.Contains(subject.Index) == true;
 
     /// <summary>Every subject is a bootstrap subject and the role adds nothing beyond the baseline.</summary>
     public bool IsFullyBootstrap =>
@@ -325,13 +348,27 @@ public sealed class RbacGrant
 /// Matches of probes against rule lists, for one scan. Rule lists are shared by every subject and binding of a role and
 /// the checks ask the same probes of them, so five RBAC checks × N subjects match each role once per probe. Owned by
 /// the scan (not a process-wide weak table): weak-table entries are GC dependent handles that every collection walks.
+/// One dictionary keyed by (rules, probe) identity: a dictionary per rule list cost more than its few entries.
 /// </summary>
 internal sealed class RbacMatchCache
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<IReadOnlyList<RbacRule>,
-        System.Collections.Concurrent.ConcurrentDictionary<PermissionProbe, PermissionMatch>> _byRules = new(ReferenceEqualityComparer.Instance);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(IReadOnlyList<RbacRule> Rules, PermissionProbe Probe), PermissionMatch> _matches =
+        new(KeyComparer.Instance);
 
+    // Only grants are memoised: deciding "nothing" takes a scan that allocates nothing, where a memo entry would.
     public PermissionMatch Match(IReadOnlyList<RbacRule> rules, PermissionProbe probe) =>
-        _byRules.GetOrAdd(rules, static _ => new(ReferenceEqualityComparer.Instance))
-            .GetOrAdd(probe, static (p, r) => RbacMatcher.Match(r, p), rules);
+        !RbacMatcher.Grants(rules, probe) ? PermissionMatch.Empty
+        : _matches.GetOrAdd((rules, probe), static k => RbacMatcher.Match(k.Rules, k.Probe));
+
+    private sealed class KeyComparer : IEqualityComparer<(IReadOnlyList<RbacRule> Rules, PermissionProbe Probe)>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals((IReadOnlyList<RbacRule> Rules, PermissionProbe Probe) x, (IReadOnlyList<RbacRule> Rules, PermissionProbe Probe) y) =>
+            ReferenceEquals(x.Rules, y.Rules) && ReferenceEquals(x.Probe, y.Probe);
+
+        public int GetHashCode((IReadOnlyList<RbacRule> Rules, PermissionProbe Probe) k) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(k.Rules),
+                System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(k.Probe));
+    }
 }

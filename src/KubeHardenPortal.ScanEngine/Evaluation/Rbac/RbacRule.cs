@@ -54,7 +54,10 @@ public sealed class RbacRule
     public bool HasResourceNames => ResourceNames.Count > 0;
 
     /// <summary>JSON path of the rule in its role ("rules[3]"), or null for reconciler-added baseline rules.</summary>
-    public string? Path => Index >= 0 ? _path ??= $"rules[{Index}]" : null;
+    public string? Path => Index < 0 ? null : _path ??= Index < RulePaths.Length ? RulePaths[Index] : $"rules[{Index}]";
+
+    // Shared by every role: most rules sit at a small index.
+    private static readonly string[] RulePaths = [.. Enumerable.Range(0, 32).Select(i => $"rules[{i}]")];
 
     // Rules are immutable and shared by every grant of their role: render each once, not once per finding.
     private string? _path;
@@ -73,7 +76,7 @@ public sealed class RbacRule
     private string FormatLocator()
     {
         {
-            var own = Index >= 0 ? $"rules[{Index}]" : "baseline rule restored by the API server";
+            var own = Path ?? "baseline rule restored by the API server";
             return Source is null ? own : $"{own} from {Source.Display} rules[{SourceIndex}]";
         }
     }
@@ -84,8 +87,25 @@ public sealed class RbacRule
 
     private static string[] List(CompactJson e, string name)
     {
+        // Sized from the array: Strings().ToArray() allocated an iterator and growth buffers per list.
         var v = e.Get(name);
-        return v.ValueKind == JsonValueKind.Array ? v.Strings().ToArray() : [];
+        var count = v.Count();
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var items = new string[count];
+        var n = 0;
+        foreach (var item in v.Items())
+        {
+            if (item.Str() is { } s)
+            {
+                items[n++] = s;
+            }
+        }
+
+        return n == count ? items : items[..n];
     }
 
     /// <summary>Order-sensitive structural equality, as the aggregation controller de-duplicates rules.</summary>
@@ -99,30 +119,49 @@ public sealed class RbacRule
     /// <summary>Compact, stable rendering for messages and evidence, e.g. <c>verbs=[create,get] apiGroups=[""] resources=[pods/exec]</c>.</summary>
     public override string ToString() => _text ??= Format();
 
+    [ThreadStatic]
+    private static StringBuilder? FormatBuilder;
+
     private string Format()
     {
-        var sb = new StringBuilder();
-        sb.Append("verbs=").Append(Join(Verbs));
+        // One builder per thread and lists appended in place: each rule is rendered once, but there are many rules.
+        var sb = (FormatBuilder ??= new StringBuilder(256)).Clear();
+        Append(sb.Append("verbs="), Verbs);
         if (NonResourceUrls.Count > 0 && Resources.Count == 0)
         {
-            sb.Append(" nonResourceURLs=").Append(Join(NonResourceUrls));
+            Append(sb.Append(" nonResourceURLs="), NonResourceUrls);
             return sb.ToString();
         }
 
-        sb.Append(" apiGroups=").Append(Join(ApiGroups.Select(g => g.Length == 0 ? "\"\"" : g)));
-        sb.Append(" resources=").Append(Join(Resources));
+        Append(sb.Append(" apiGroups="), ApiGroups, quoteEmpty: true);
+        Append(sb.Append(" resources="), Resources);
         if (ResourceNames.Count > 0)
         {
-            sb.Append(" resourceNames=").Append(Join(ResourceNames));
+            Append(sb.Append(" resourceNames="), ResourceNames);
         }
 
         if (NonResourceUrls.Count > 0)
         {
-            sb.Append(" nonResourceURLs=").Append(Join(NonResourceUrls));
+            Append(sb.Append(" nonResourceURLs="), NonResourceUrls);
         }
 
         return sb.ToString();
     }
 
-    private static string Join(IEnumerable<string> items) => "[" + string.Join(',', items) + "]";
+    /// <summary>"[a,b]"; with <paramref name="quoteEmpty"/> an empty item is written as "" (the core API group).</summary>
+    private static void Append(StringBuilder sb, IReadOnlyList<string> items, bool quoteEmpty = false)
+    {
+        sb.Append('[');
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append(',');
+            }
+
+            sb.Append(quoteEmpty && items[i].Length == 0 ? "\"\"" : items[i]);
+        }
+
+        sb.Append(']');
+    }
 }

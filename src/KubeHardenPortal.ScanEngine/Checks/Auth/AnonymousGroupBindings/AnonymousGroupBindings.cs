@@ -57,8 +57,10 @@ public sealed class AnonymousGroupBindings : Check
             }
 
             var unit = results.Begin(binding.Object);
-            foreach (var subject in binding.Subjects)
+            // By index: foreach over the interface allocated an enumerator per binding.
+            for (var i = 0; i < binding.Subjects.Count; i++)
             {
+                var subject = binding.Subjects[i];
                 if (!subject.IsAnonymous && !subject.IsEveryone)
                 {
                     continue;
@@ -104,7 +106,7 @@ public sealed class AnonymousGroupBindings : Check
                 }
 
                 unit.Fail($"{binding.Display} grants {binding.RoleDisplay} to {subject.Display} — {who} {binding.ScopeText} — allowing {allows}{dormant}",
-                    $"subjects[{subject.Index}]", subject.Name, severity: severity, key: subject.Key);
+                    subject.Path, subject.Name, severity: severity, key: subject.Key);
             }
         }
     }

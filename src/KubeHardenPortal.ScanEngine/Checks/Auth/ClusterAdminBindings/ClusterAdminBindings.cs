@@ -37,11 +37,12 @@ public sealed class ClusterAdminBindings : RbacPermissionCheck
 
     protected override bool AssessReadsNamespace => false;
 
-    protected override IEnumerable<PermissionFinding> Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role)
+    protected override void Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role,
+        List<PermissionFinding> found)
     {
         if (!RbacEngine.IsAdminEquivalent(role, access.Rules))
         {
-            yield break;
+            return;
         }
 
         var adminRules = access.Rules.Where(RbacMatcher.IsAdminEquivalent).ToList();
@@ -77,7 +78,7 @@ public sealed class ClusterAdminBindings : RbacPermissionCheck
             note = $"a broad group: every member of {subject.Name} holds it";
         }
 
-        yield return new PermissionFinding("admin", severity, what, matches, note);
+        found.Add(new PermissionFinding("admin", severity, what, matches, note));
     }
 
     /// <summary>Rule 4 (EKS): aws-auth entries that place IAM principals in system:masters.</summary>

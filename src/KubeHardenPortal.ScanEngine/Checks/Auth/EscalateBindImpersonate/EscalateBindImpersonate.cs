@@ -65,62 +65,92 @@ public sealed class EscalateBindImpersonate : RbacPermissionCheck
             ? "already admin-equivalent: reported and scored by KH-AUTH-006"
             : null;
 
-    protected override IEnumerable<PermissionFinding> Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role)
+    // The namespace is read only to judge names in grants limited by resourceNames (Roles of the namespace to bind or
+    // escalate, its service accounts to impersonate): other grants of a role share one assessment across namespaces.
+    protected override string? AssessScopeKey(RbacAccess access, object? state) =>
+        AnyNamedOnly(access, EscalateBind) || AnyNamedOnly(access, Impersonate) ? access.Namespace : null;
+
+    private static bool AnyNamedOnly(RbacAccess access, PermissionProbe[] probes)
     {
-        var (escalateParts, escalateRules) = Collect(context, access, EscalateBind, DangerousRoleName);
-        if (escalateParts.Count > 0)
+        foreach (var probe in probes)
         {
-            yield return new PermissionFinding("escalate-bind", Severity.High,
-                "grant itself or others permissions it does not hold (" + string.Join("; ", escalateParts) + ")", escalateRules);
+            if (access.Allows(probe).NamedOnly)
+            {
+                return true;
+            }
         }
 
-        var (impersonateParts, impersonateRules) = Collect(context, access, Impersonate, DangerousIdentity);
-        if (impersonateParts.Count > 0)
+        return false;
+    }
+
+    protected override void Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role,
+        List<PermissionFinding> found)
+    {
+        if (Collect(context, access, EscalateBind, DangerousRoleName) is (var escalateParts, var escalateRules))
         {
-            yield return new PermissionFinding("impersonate", Severity.High,
-                "act as other identities (" + string.Join("; ", impersonateParts) + ")", impersonateRules);
+            found.Add(new PermissionFinding("escalate-bind", Severity.High,
+                "grant itself or others permissions it does not hold (" + string.Join("; ", escalateParts) + ")", escalateRules));
+        }
+
+        if (Collect(context, access, Impersonate, DangerousIdentity) is (var impersonateParts, var impersonateRules))
+        {
+            found.Add(new PermissionFinding("impersonate", Severity.High,
+                "act as other identities (" + string.Join("; ", impersonateParts) + ")", impersonateRules));
         }
 
         // Writing bindings without bind: only roles the subject already holds can be handed out.
-        var canBind = EscalateBind.Where(p => p.Verbs![0] == "bind").Any(p => access.Allows(p).Strength == MatchStrength.Full);
-        if (canBind)
+        if (CanBind(access))
         {
-            yield break;
+            return;
         }
 
-        var parts = new List<string>();
-        var rules = new List<RuleMatch>();
+        List<string>? parts = null;
+        List<RuleMatch>? rules = null;
         var namedOnly = true;
         foreach (var probe in WriteBindings)
         {
             var m = access.Allows(probe);
             if (m.Any)
             {
-                parts.Add($"{string.Join('/', m.Verbs)} {probe.Resource}");
-                rules.AddRange(m.Rules);
+                (parts ??= []).Add($"{string.Join('/', m.Verbs)} {probe.Resource}");
+                (rules ??= []).AddRange(m.Rules);
                 namedOnly &= m.NamedOnly;
             }
         }
 
-        if (parts.Count > 0)
+        if (parts is not null && rules is not null)
         {
             var severity = namedOnly ? Severity.Low : Severity.Medium;
-            yield return new PermissionFinding("write-bindings", severity,
-                "hand out the roles it holds to other identities (" + string.Join("; ", parts) + ")", rules.DistinctBy(r => r.Rule).ToList(),
-                "without bind it can only bind roles it already holds" + (namedOnly ? "; limited to named bindings" : ""));
+            found.Add(new PermissionFinding("write-bindings", severity,
+                "hand out the roles it holds to other identities (" + string.Join("; ", parts) + ")", DistinctRules(rules),
+                "without bind it can only bind roles it already holds" + (namedOnly ? "; limited to named bindings" : "")));
         }
     }
 
-    /// <summary>
-    /// Matches for the probes. A grant limited by resourceNames passes unless one of the names is itself dangerous
-    /// (an admin-equivalent role to bind/escalate, an admin identity to impersonate): naming specific, harmless
-    /// targets is the remediation the catalog recommends.
-    /// </summary>
-    private static (List<string> Parts, List<RuleMatch> Rules) Collect(ScanContext context, RbacAccess access,
-        IEnumerable<PermissionProbe> probes, Func<ScanContext, RbacAccess, PermissionProbe, string, bool> dangerousName)
+    private static bool CanBind(RbacAccess access)
     {
-        var parts = new List<string>();
-        var rules = new List<RuleMatch>();
+        foreach (var probe in EscalateBind)
+        {
+            if (probe.Verbs![0] == "bind" && access.Allows(probe).Strength == MatchStrength.Full)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Matches for the probes (null when none counts). A grant limited by resourceNames passes unless one of the
+    /// names is itself dangerous (an admin-equivalent role to bind/escalate, an admin identity to impersonate):
+    /// naming specific, harmless targets is the remediation the catalog recommends.
+    /// </summary>
+    private static (List<string> Parts, List<RuleMatch> Rules)? Collect(ScanContext context, RbacAccess access,
+        PermissionProbe[] probes, Func<ScanContext, RbacAccess, PermissionProbe, string, bool> dangerousName)
+    {
+        // Allocated once a probe counts: most grants allow none of these.
+        List<string>? parts = null;
+        List<RuleMatch>? rules = null;
         foreach (var probe in probes)
         {
             var m = access.Allows(probe);
@@ -138,17 +168,17 @@ public sealed class EscalateBindImpersonate : RbacPermissionCheck
                     continue;
                 }
 
-                parts.Add($"{probe.Verbs![0]} {resource} named {string.Join(", ", bad)} (admin-equivalent)");
+                (parts ??= []).Add($"{probe.Verbs![0]} {resource} named {string.Join(", ", bad)} (admin-equivalent)");
             }
             else
             {
-                parts.Add($"{probe.Verbs![0]} {resource}");
+                (parts ??= []).Add($"{probe.Verbs![0]} {resource}");
             }
 
-            rules.AddRange(m.Rules);
+            (rules ??= []).AddRange(m.Rules);
         }
 
-        return (parts, rules.DistinctBy(r => r.Rule).ToList());
+        return parts is null || rules is null ? null : (parts, DistinctRules(rules));
     }
 
     // A loop in its own method: a lambda here allocated its closure on every Collect call, named grants or not.

@@ -42,7 +42,7 @@ public sealed class PodExecPermissions : RbacPermissionCheck
         Collectors = ['c', 'd', 'f'],
     };
 
-    private sealed record State(bool GetCounts, string GetReason, IReadOnlySet<string> Production, IReadOnlyList<PermissionProbe> Probes);
+    private sealed record State(bool GetCounts, string GetReason, IReadOnlySet<string> Production, PermissionProbe[] Probes);
 
     protected override object? Prepare(ScanContext context)
     {
@@ -53,15 +53,22 @@ public sealed class PodExecPermissions : RbacPermissionCheck
             : gate == false ? (true, $"feature gate {WebsocketGate} is disabled: get is enough")
             : (false, "");
         var verbs = getCounts ? (string[])["create", "get"] : ["create"];
-        var probes = Subresources.Select(s => new PermissionProbe(s, verbs, "", "pods", s)).ToList();
+        var probes = Subresources.Select(s => new PermissionProbe(s, verbs, "", "pods", s)).ToArray();
         return new State(getCounts, reason, AuthFacts.ProductionNamespaces(context), probes);
     }
 
-    protected override IEnumerable<PermissionFinding> Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role)
+    // Of the namespace, only whether it is a production namespace matters: grants in every other namespace share one assessment.
+    protected override string? AssessScopeKey(RbacAccess access, object? state) =>
+        access.Namespace is { } ns && ((State)state!).Production.Contains(ns) ? "production" : "";
+
+    protected override void Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role,
+        List<PermissionFinding> found)
     {
         var s = (State)state!;
-        var parts = new List<string>();
-        var matches = new List<RuleMatch>();
+
+        // Allocated once something matches: most grants allow none of these.
+        List<string>? parts = null;
+        List<RuleMatch>? matches = null;
         var namedOnly = true;
         var createSeen = false;
         foreach (var probe in s.Probes)
@@ -72,24 +79,24 @@ public sealed class PodExecPermissions : RbacPermissionCheck
                 continue;
             }
 
-            parts.Add($"{string.Join('/', m.Verbs)} pods/{probe.Subresource}");
-            matches.AddRange(m.Rules);
+            (parts ??= []).Add($"{string.Join('/', m.Verbs)} pods/{probe.Subresource}");
+            (matches ??= []).AddRange(m.Rules);
             namedOnly &= m.NamedOnly;
-            createSeen |= m.Verbs.Contains("create");
+            createSeen |= RbacMatcher.Has(m.Verbs, "create");
         }
 
         var eph = access.Allows(EphemeralContainers);
         if (eph.Any)
         {
-            parts.Add($"{string.Join('/', eph.Verbs)} pods/ephemeralcontainers (kubectl debug, bounded by Pod Security Admission)");
-            matches.AddRange(eph.Rules);
+            (parts ??= []).Add($"{string.Join('/', eph.Verbs)} pods/ephemeralcontainers (kubectl debug, bounded by Pod Security Admission)");
+            (matches ??= []).AddRange(eph.Rules);
             namedOnly &= eph.NamedOnly;
             createSeen = true;
         }
 
-        if (parts.Count == 0)
+        if (parts is null || matches is null)
         {
-            yield break;
+            return;
         }
 
         var production = access.IsCluster
@@ -113,7 +120,7 @@ public sealed class PodExecPermissions : RbacPermissionCheck
             notes.Add("limited to named pods: " + string.Join(", ", matches.SelectMany(m => m.Rule.ResourceNames).Distinct(StringComparer.Ordinal)));
         }
 
-        yield return new PermissionFinding("exec", severity, "run code in containers (" + string.Join("; ", parts) + ")",
-            matches.DistinctBy(m => m.Rule).ToList(), notes.Count == 0 ? null : string.Join("; ", notes));
+        found.Add(new PermissionFinding("exec", severity, "run code in containers (" + string.Join("; ", parts) + ")",
+            DistinctRules(matches), notes.Count == 0 ? null : string.Join("; ", notes)));
     }
 }

@@ -22,6 +22,10 @@ public sealed class PrivilegeEscalationPermissions : RbacPermissionCheck
         new("cronjobs", ["create"], "batch", "cronjobs"),
     ];
 
+    // "pods", "apps/deployments"...: the names sub-rule a lists, formatted once.
+    private static readonly string[] CreateLabels =
+        [.. CreateWorkloads.Select(p => p.ApiGroup.Length == 0 ? p.Resource : p.ApiGroup + "/" + p.Resource)];
+
     private static readonly PermissionProbe NodesProxy = new("nodes-proxy", null, "", "nodes", "proxy", ClusterScoped: true);
     private static readonly PermissionProbe SaToken = new("sa-token", ["create"], "", "serviceaccounts", "token");
     private static readonly PermissionProbe CsrApproval = new("csr-approval", ["update"], Certificates, "certificatesigningrequests", "approval", ClusterScoped: true);
@@ -68,7 +72,15 @@ public sealed class PrivilegeEscalationPermissions : RbacPermissionCheck
         Collectors = ['c'],
     };
 
-    private sealed record State(Dictionary<string, (bool Approval, bool Signers)> CsrBySubject, bool? AnyPermissiveNamespace);
+    private sealed record State(Dictionary<string, (bool Approval, bool Signers)> CsrBySubject, bool? AnyPermissiveNamespace)
+    {
+        // Sub-rule a's texts repeat across grants: its "what" per set of creatable kinds, its severity and note per scope.
+        public Dictionary<int, string> CreateWhat { get; } = [];
+
+        public Dictionary<string, (Severity, string)> PodCreateByNamespace { get; } = new(StringComparer.Ordinal);
+
+        public (Severity, string)? PodCreateClusterWide { get; set; }
+    }
 
     protected override object? Prepare(ScanContext context)
     {
@@ -108,43 +120,58 @@ public sealed class PrivilegeEscalationPermissions : RbacPermissionCheck
         (subject.IsNodeIdentity ? "node|" : "|") +
         (((State)state!).CsrBySubject.TryGetValue(subject.Key, out var held) && held.Approval && held.Signers ? "csr" : "");
 
-    protected override IEnumerable<PermissionFinding> Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role)
+    // Only sub-rule a reads the namespace (its Pod Security Admission level): grants that create no workloads share
+    // one assessment across namespaces.
+    protected override string? AssessScopeKey(RbacAccess access, object? state)
     {
-        var s = (State)state!;
-
-        // a: create pods or any workload kind.
-        var created = new List<string>();
-        var createRules = new List<RuleMatch>();
         foreach (var probe in CreateWorkloads)
         {
-            var m = access.Allows(probe);
-            if (m.Any)
+            if (access.Allows(probe).Any)
             {
-                created.Add(probe.ApiGroup.Length == 0 ? probe.Resource : probe.ApiGroup + "/" + probe.Resource);
-                createRules.AddRange(m.Rules);
+                return access.Namespace;
             }
         }
 
-        if (created.Count > 0)
+        return null;
+    }
+
+    protected override void Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role,
+        List<PermissionFinding> found)
+    {
+        var s = (State)state!;
+
+        // a: create pods or any workload kind. Lists are allocated once something matches: most grants match nothing.
+        var created = 0; // bit i: CreateWorkloads[i]
+        List<RuleMatch>? createRules = null;
+        for (var i = 0; i < CreateWorkloads.Length; i++)
         {
-            var (severity, note) = PodCreateSeverity(context, s, access);
-            yield return new PermissionFinding("a", severity, $"create pods or workloads ({string.Join(", ", created)})",
-                createRules.DistinctBy(r => r.Rule).ToList(), "they run any image with any service account and Secret in scope; " + note);
+            var m = access.Allows(CreateWorkloads[i]);
+            if (m.Any)
+            {
+                created |= 1 << i;
+                (createRules ??= []).AddRange(m.Rules);
+            }
+        }
+
+        if (created != 0 && createRules is not null)
+        {
+            var (severity, note) = PodCreate(context, s, access);
+            found.Add(new PermissionFinding("a", severity, CreateWhat(s, created), DistinctRules(createRules), note));
         }
 
         // b: any verb on nodes/proxy.
         var proxy = access.Allows(NodesProxy);
         if (proxy.Any)
         {
-            yield return Finding("b", Severity.High, proxy, $"reach the kubelet API through nodes/proxy ({Verbs(proxy)})",
-                "get alone runs commands in containers through a WebSocket");
+            found.Add(Finding("b", Severity.High, proxy, $"reach the kubelet API through nodes/proxy ({Verbs(proxy)})",
+                "get alone runs commands in containers through a WebSocket"));
         }
 
         // c: mint service-account tokens.
         var token = access.Allows(SaToken);
         if (token.Any)
         {
-            yield return Finding("c", Severity.High, token, $"mint tokens for service accounts (create serviceaccounts/token{Named(token)})", null);
+            found.Add(Finding("c", Severity.High, token, $"mint tokens for service accounts (create serviceaccounts/token{Named(token)})", null));
         }
 
         // d: approve CSRs (needs both halves).
@@ -160,93 +187,136 @@ public sealed class PrivilegeEscalationPermissions : RbacPermissionCheck
                 var named = signers.Any && signers.NamedOnly;
                 var other = approval.Any && signers.Any ? null : "the other half comes from another ClusterRoleBinding of this subject";
                 var note = named ? $"signers limited to {string.Join(", ", signers.ResourceNames)}" : null;
-                yield return new PermissionFinding("d", named ? Severity.Medium : Severity.High,
+                found.Add(new PermissionFinding("d", named ? Severity.Medium : Severity.High,
                     "approve certificate signing requests (update certificatesigningrequests/approval and approve signers)",
-                    rules, string.Join("; ", new[] { "it can mint client certificates", note, other }.Where(n => n is not null)));
+                    rules, string.Join("; ", new[] { "it can mint client certificates", note, other }.Where(n => n is not null))));
             }
         }
 
         // e: write admission webhook configurations.
-        var hookParts = new List<string>();
-        var hookRules = new List<RuleMatch>();
+        List<string>? hookParts = null;
+        List<RuleMatch>? hookRules = null;
         var hookNamed = true;
         foreach (var probe in Webhooks)
         {
             var m = access.Allows(probe);
             if (m.Any)
             {
-                hookParts.Add($"{string.Join('/', m.Verbs)} {probe.Resource}");
-                hookRules.AddRange(m.Rules);
+                (hookParts ??= []).Add($"{string.Join('/', m.Verbs)} {probe.Resource}");
+                (hookRules ??= []).AddRange(m.Rules);
                 hookNamed &= m.NamedOnly;
             }
         }
 
-        if (hookParts.Count > 0)
+        if (hookParts is not null && hookRules is not null)
         {
-            yield return new PermissionFinding("e", hookNamed ? Severity.Medium : Severity.High,
+            found.Add(new PermissionFinding("e", hookNamed ? Severity.Medium : Severity.High,
                 $"intercept or rewrite API objects through admission webhooks ({string.Join("; ", hookParts)})",
-                hookRules.DistinctBy(r => r.Rule).ToList(), hookNamed ? "limited to named webhook configurations" : null);
+                DistinctRules(hookRules), hookNamed ? "limited to named webhook configurations" : null));
         }
 
         // f: create PersistentVolumes (hostPath PVs bypass pod-level hostPath rules).
         var pv = access.Allows(CreatePv);
         if (pv.Any)
         {
-            yield return Finding("f", Severity.Medium, pv, "create PersistentVolumes", "a hostPath PV bypasses pod-level hostPath rules");
+            found.Add(Finding("f", Severity.Medium, pv, "create PersistentVolumes", "a hostPath PV bypasses pod-level hostPath rules"));
         }
 
         // g: patch/update nodes outside node identities.
         if (subject is not { IsNodeIdentity: true })
         {
-            var parts = new List<string>();
-            var rules = new List<RuleMatch>();
+            List<string>? parts = null;
+            List<RuleMatch>? rules = null;
             var named = true;
             foreach (var probe in WriteNodes)
             {
                 var m = access.Allows(probe);
                 if (m.Any)
                 {
-                    parts.Add($"{string.Join('/', m.Verbs)} {(probe.Subresource is null ? "nodes" : "nodes/status")}");
-                    rules.AddRange(m.Rules);
+                    (parts ??= []).Add($"{string.Join('/', m.Verbs)} {(probe.Subresource is null ? "nodes" : "nodes/status")}");
+                    (rules ??= []).AddRange(m.Rules);
                     named &= m.NamedOnly;
                 }
             }
 
-            if (parts.Count > 0)
+            if (parts is not null && rules is not null)
             {
-                yield return new PermissionFinding("g", named ? Severity.Low : Severity.Medium,
+                found.Add(new PermissionFinding("g", named ? Severity.Low : Severity.Medium,
                     $"change node labels, taints or status ({string.Join("; ", parts)})",
-                    rules.DistinctBy(r => r.Rule).ToList(), "labels and taints steer workloads" + (named ? "; limited to named nodes" : ""));
+                    DistinctRules(rules), "labels and taints steer workloads" + (named ? "; limited to named nodes" : "")));
             }
         }
+    }
+
+    /// <summary>"create pods or workloads (pods, apps/deployments)" for a set of <see cref="CreateWorkloads"/> bits.</summary>
+    private static string CreateWhat(State s, int created)
+    {
+        if (!s.CreateWhat.TryGetValue(created, out var what))
+        {
+            var kinds = new List<string>();
+            for (var i = 0; i < CreateLabels.Length; i++)
+            {
+                if ((created & (1 << i)) != 0)
+                {
+                    kinds.Add(CreateLabels[i]);
+                }
+            }
+
+            what = $"create pods or workloads ({string.Join(", ", kinds)})";
+            s.CreateWhat[created] = what;
+        }
+
+        return what;
+    }
+
+    /// <summary>Sub-rule a's severity and note in this scope, worked out once per namespace.</summary>
+    private static (Severity, string) PodCreate(ScanContext context, State s, RbacAccess access)
+    {
+        if (access.IsCluster)
+        {
+            return s.PodCreateClusterWide ??= PodCreateSeverity(context, s, access);
+        }
+
+        if (!s.PodCreateByNamespace.TryGetValue(access.Namespace!, out var found))
+        {
+            found = PodCreateSeverity(context, s, access);
+            s.PodCreateByNamespace[access.Namespace!] = found;
+        }
+
+        return found;
     }
 
     private static PermissionFinding Finding(string key, Severity severity, PermissionMatch m, string what, string? note)
     {
         var named = m.NamedOnly ? "limited to named objects: " + string.Join(", ", m.ResourceNames) : null;
-        var all = string.Join("; ", new[] { note, named }.Where(n => n is not null));
-        return new(key, m.NamedOnly ? AuthFacts.Lower(severity) : severity, what, m.Rules, all.Length == 0 ? null : all);
+        var all = note is null ? named : named is null ? note : note + "; " + named;
+        return new(key, m.NamedOnly ? AuthFacts.Lower(severity) : severity, what, m.Rules, string.IsNullOrEmpty(all) ? null : all);
     }
 
     private static string Named(PermissionMatch m) => m.NamedOnly ? " on " + string.Join(", ", m.ResourceNames) : "";
 
-    /// <summary>Medium, High where Pod Security Admission would admit privileged pods (label unset or privileged).</summary>
-    private static (Severity, string?) PodCreateSeverity(ScanContext context, State s, RbacAccess access)
+    private const string PodCreateNote = "they run any image with any service account and Secret in scope; ";
+
+    /// <summary>
+    /// Medium, High where Pod Security Admission would admit privileged pods (label unset or privileged), with
+    /// sub-rule a's note.
+    /// </summary>
+    private static (Severity, string) PodCreateSeverity(ScanContext context, State s, RbacAccess access)
     {
         if (access.IsCluster)
         {
             return s.AnyPermissiveNamespace == false
-                ? (Severity.Medium, "every namespace enforces Pod Security Admission baseline or restricted")
-                : (Severity.High, "cluster-wide, including namespaces where Pod Security Admission allows privileged pods (kube-system usually does)");
+                ? (Severity.Medium, PodCreateNote + "every namespace enforces Pod Security Admission baseline or restricted")
+                : (Severity.High, PodCreateNote + "cluster-wide, including namespaces where Pod Security Admission allows privileged pods (kube-system usually does)");
         }
 
         var level = AuthFacts.PsaEnforceLevel(context, access.Namespace!);
         return level switch
         {
-            null => (Severity.Medium, $"Pod Security Admission level of namespace \"{access.Namespace}\" unknown (Namespace not in the input)"),
+            null => (Severity.Medium, $"{PodCreateNote}Pod Security Admission level of namespace \"{access.Namespace}\" unknown (Namespace not in the input)"),
             _ when AuthFacts.IsPsaPermissive(level) => (Severity.High,
-                $"namespace \"{access.Namespace}\" enforces {(level.Length == 0 ? "no" : level)} Pod Security Admission level: privileged pods are admitted"),
-            _ => (Severity.Medium, $"bounded by Pod Security Admission level {level}"),
+                $"{PodCreateNote}namespace \"{access.Namespace}\" enforces {(level.Length == 0 ? "no" : level)} Pod Security Admission level: privileged pods are admitted"),
+            _ => (Severity.Medium, $"{PodCreateNote}bounded by Pod Security Admission level {level}"),
         };
     }
 }

@@ -70,8 +70,17 @@ public sealed class RbacWildcards : Check
                 continue;
             }
 
-            var wild = rules.Where(RbacMatcher.HasWildcard).ToList();
-            if (wild.Count == 0)
+            // Allocated only for a role with a wildcard: most have none.
+            List<RbacRule>? wild = null;
+            for (var i = 0; i < rules.Count; i++)
+            {
+                if (RbacMatcher.HasWildcard(rules[i]))
+                {
+                    (wild ??= []).Add(rules[i]);
+                }
+            }
+
+            if (wild is null)
             {
                 continue;
             }

@@ -37,22 +37,23 @@ public sealed class SecretsReadAccess : RbacPermissionCheck
 
     protected override bool AssessReadsNamespace => false;
 
-    protected override IEnumerable<PermissionFinding> Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role)
+    protected override void Assess(ScanContext context, object? state, RbacAccess access, RbacSubject? subject, RbacRole role,
+        List<PermissionFinding> found)
     {
         var m = access.Allows(Read);
         if (!m.Any)
         {
-            yield break;
+            return;
         }
 
         var severity = access.IsCluster ? Severity.High : Severity.Medium;
         string? note = null;
-        if (m.NamedOnly && m.Verbs.All(v => v == "get"))
+        if (m.NamedOnly && OnlyGet(m.Verbs))
         {
             severity = Severity.Low;
             note = "limited to the named Secrets";
         }
-        else if (m.Verbs.Any(v => v is "list" or "watch"))
+        else if (RbacMatcher.Has(m.Verbs, "list") || RbacMatcher.Has(m.Verbs, "watch"))
         {
             note = "list/watch return every Secret in scope with its data";
         }
@@ -63,6 +64,19 @@ public sealed class SecretsReadAccess : RbacPermissionCheck
             note = (note is null ? "" : note + "; ") + "it can also create pods here and mount any Secret (see KH-AUTH-012)";
         }
 
-        yield return new PermissionFinding("secrets", severity, $"read Secrets ({Verbs(m)})", m.Rules, note);
+        found.Add(new PermissionFinding("secrets", severity, $"read Secrets ({Verbs(m)})", m.Rules, note));
+    }
+
+    private static bool OnlyGet(IReadOnlyList<string> verbs)
+    {
+        for (var i = 0; i < verbs.Count; i++)
+        {
+            if (verbs[i] != "get")
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }
