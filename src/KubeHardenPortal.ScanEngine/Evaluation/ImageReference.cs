@@ -10,25 +10,10 @@ public readonly record struct ImageReference(string Raw, string Name, string? Ta
     // Several checks parse and normalise every container's image, and a cluster runs the same images in many pods:
     // both are pure functions of their text, memoised so each distinct image is split once. Bounded, as the texts come
     // from the input (past the bound, values are computed as before).
-    private const int MaxMemoised = 16_384;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ImageReference> Parsed = new(StringComparer.Ordinal);
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Normalized = new(StringComparer.Ordinal);
+    private static readonly BoundedMemo<string, ImageReference> Parsed = new(16_384, StringComparer.Ordinal);
+    private static readonly BoundedMemo<string, string> Normalized = new(16_384, StringComparer.Ordinal);
 
-    public static ImageReference Parse(string image)
-    {
-        if (Parsed.TryGetValue(image, out var known))
-        {
-            return known;
-        }
-
-        var parsed = Split(image);
-        if (Parsed.Count < MaxMemoised)
-        {
-            Parsed.TryAdd(image, parsed);
-        }
-
-        return parsed;
-    }
+    public static ImageReference Parse(string image) => Parsed.Get(image, static i => Split(i));
 
     private static ImageReference Split(string image)
     {
@@ -64,21 +49,7 @@ public readonly record struct ImageReference(string Raw, string Name, string? Ta
     /// or ':' or is "localhost"; otherwise the image is on Docker Hub ("team/app" → "docker.io/team/app", a single
     /// component gets "library/"). "index.docker.io" is Docker Hub too. Hosts are case-insensitive: lower-cased.
     /// </summary>
-    public static string Normalize(string name)
-    {
-        if (Normalized.TryGetValue(name, out var known))
-        {
-            return known;
-        }
-
-        var normalized = NormalizeText(name);
-        if (Normalized.Count < MaxMemoised)
-        {
-            Normalized.TryAdd(name, normalized);
-        }
-
-        return normalized;
-    }
+    public static string Normalize(string name) => Normalized.Get(name, static n => NormalizeText(n));
 
     private static string NormalizeText(string name)
     {

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace KubeHardenPortal.ScanEngine.Evaluation;
 
 /// <summary>
@@ -10,8 +8,7 @@ namespace KubeHardenPortal.ScanEngine.Evaluation;
 internal static class JsonPaths
 {
     // Bounded because prefixes come from the input (container indexes); past it, paths are joined as before.
-    private const int MaxShared = 16_384;
-    private static readonly ConcurrentDictionary<(string, string, string), string> Joined = new();
+    private static readonly BoundedMemo<(string, string, string), string> Joined = new(16_384);
 
     /// <summary><paramref name="prefix"/> + <paramref name="suffix"/> as one shared string.</summary>
     public static string Join(string prefix, string suffix) => Join(prefix, "", suffix);
@@ -20,19 +17,6 @@ internal static class JsonPaths
     public static string Field(string prefix, string field) => prefix.Length == 0 ? field : Join(prefix, ".", field);
 
     /// <summary>The three parts as one shared string.</summary>
-    public static string Join(string prefix, string middle, string suffix)
-    {
-        if (Joined.TryGetValue((prefix, middle, suffix), out var path))
-        {
-            return path;
-        }
-
-        path = string.Concat(prefix, middle, suffix);
-        if (Joined.Count < MaxShared)
-        {
-            Joined.TryAdd((prefix, middle, suffix), path);
-        }
-
-        return path;
-    }
+    public static string Join(string prefix, string middle, string suffix) =>
+        Joined.Get((prefix, middle, suffix), static k => string.Concat(k.Item1, k.Item2, k.Item3));
 }

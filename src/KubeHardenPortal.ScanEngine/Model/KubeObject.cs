@@ -75,25 +75,10 @@ public sealed class KubeObject
 
     // A scan has a few dozen apiVersions but asks for the group of every object in several checks: one string per
     // apiVersion instead of one per call. Bounded, because apiVersions come from the input.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Groups = new(StringComparer.Ordinal);
-    private const int MaxCachedGroups = 1024;
+    private static readonly Evaluation.BoundedMemo<string, string> Groups = new(1024, StringComparer.Ordinal);
 
-    private static string GroupOf(string apiVersion)
-    {
-        if (Groups.TryGetValue(apiVersion, out var group))
-        {
-            return group;
-        }
-
-        var slash = apiVersion.IndexOf('/');
-        group = slash < 0 ? "" : apiVersion[..slash];
-        if (Groups.Count < MaxCachedGroups)
-        {
-            Groups.TryAdd(apiVersion, group);
-        }
-
-        return group;
-    }
+    private static string GroupOf(string apiVersion) =>
+        Groups.Get(apiVersion, static v => v.IndexOf('/') is var slash and >= 0 ? v[..slash] : "");
 
     /// <summary>Cached: every finding on this object shares one instance.</summary>
     public ResourceRef Ref => _ref ??= new(ApiVersion, Kind, Namespace, Name);

@@ -20,19 +20,7 @@ public sealed class AdvisoryChannelTests
     /// <summary>Fails on every workload and advises on the same field, to prove the two never interact.</summary>
     private sealed class FailAndAdvise(bool fail) : WorkloadCheck
     {
-        public override CheckDefinition Definition { get; } = new()
-        {
-            Id = "KH-TEST-001",
-            Title = "test",
-            Severity = Severity.High,
-            Section = GuideSections.PodSecurity,
-            GuideReference = "test",
-            Target = CheckTarget.PodSpec,
-            Rationale = "test",
-            Remediation = "test",
-            FixYaml = "",
-            References = CheckReferences.None,
-        };
+        public override CheckDefinition Definition { get; } = TestChecks.PodSpec("KH-TEST-001", Severity.High);
 
         protected override void EvaluateWorkload(ScanContext context, Workload workload, Unit unit)
         {

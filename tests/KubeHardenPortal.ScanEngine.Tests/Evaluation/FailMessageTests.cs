@@ -47,19 +47,7 @@ public sealed class FailMessageTests
 
         public long AllocatedByLongFail { get; private set; } = -1;
 
-        public override CheckDefinition Definition { get; } = new()
-        {
-            Id = "KH-TEST-002",
-            Title = "test",
-            Severity = Severity.Medium,
-            Section = GuideSections.PodSecurity,
-            GuideReference = "test",
-            Target = CheckTarget.PodSpec,
-            Rationale = "test",
-            Remediation = "test",
-            FixYaml = "",
-            References = CheckReferences.None,
-        };
+        public override CheckDefinition Definition { get; } = TestChecks.PodSpec("KH-TEST-002", Severity.Medium);
 
         protected override void EvaluateWorkload(ScanContext context, Workload workload, Unit unit)
         {
