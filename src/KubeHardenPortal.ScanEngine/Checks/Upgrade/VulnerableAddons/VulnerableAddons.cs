@@ -60,6 +60,9 @@ public sealed class VulnerableAddons : Check
         var clusterRules = rules.Where(r => r.KubernetesVersions is { Count: > 0 } && r.PodCondition == "subPath").ToList();
         var affected = clusterRules.ToDictionary(r => r, r => AffectedVersion(context, r));
 
+        // A cluster runs the same few hundred repositories in thousands of containers: each is matched against the
+        // rules' image globs once.
+        var rulesFor = new Dictionary<string, AddonRule[]>(StringComparer.Ordinal);
         foreach (var w in context.Workloads)
         {
             var unit = results.Begin(w.Object);
@@ -70,12 +73,15 @@ public sealed class VulnerableAddons : Check
                 {
                     var reference = ImageReference.Parse(image);
                     var repository = reference.Repository;
-                    foreach (var rule in imageRules)
+                    if (!rulesFor.TryGetValue(repository, out var matching))
                     {
-                        if (Glob.AnyMatch(rule.Images!, repository))
-                        {
-                            EvaluateImageRule(context, w, c, image, reference, rule, unit);
-                        }
+                        matching = imageRules.Where(r => Glob.AnyMatch(r.Images!, repository)).ToArray();
+                        rulesFor[repository] = matching;
+                    }
+
+                    foreach (var rule in matching)
+                    {
+                        EvaluateImageRule(context, w, c, image, reference, rule, unit);
                     }
                 }
 
@@ -91,7 +97,7 @@ public sealed class VulnerableAddons : Check
         AddonRule rule, Unit unit)
     {
         var severity = ParseSeverity(rule.Severity);
-        var path = c.Path + ".image";
+        var path = JsonPaths.Join(c.Path, ".image");
         if (rule.Versions is { Count: > 0 } versions)
         {
             if (TagVersion(reference.Tag) is not { } version)
