@@ -12,9 +12,7 @@ internal static class TableReport
     public static void Write(TextWriter sb, ScanReport report, IReadOnlyList<InputError> errors, ReportOptions options, bool color)
     {
         var definitions = CheckCatalog.Definitions.ToDictionary(d => d.Id, StringComparer.Ordinal);
-        var findings = JsonReportWriter.Ordered(report.Findings)
-            .Where(f => f.Status == ResultStatus.Fail || options.IncludeUndecided)
-            .ToLookup(f => f.CheckId);
+        bool Shown(ResultStatus s) => s == ResultStatus.Fail || options.IncludeUndecided;
 
         foreach (var section in GuideSections.All)
         {
@@ -24,19 +22,19 @@ internal static class TableReport
                 continue;
             }
 
-            var failed = checks.Where(c => findings[c.Definition.Id].Any()).ToList();
+            // Check by check, each finding made as it is printed: 50,000 findings are never all in memory at once.
+            var failed = checks.Where(c => JsonReportWriter.Count(report.Findings, c.Definition.Id, Shown) > 0).ToList();
             var passed = checks.Count(c => JsonReportWriter.CheckStatus(c) == "pass");
             var unknown = checks.Count(c => JsonReportWriter.CheckStatus(c) == "unknown");
             sb.WriteLine(Terminal.Bold($"{section}", color) +
                           Terminal.Dim($"  ({passed} pass, {checks.Count(c => c.Fail > 0)} fail, {unknown} unknown)", color));
             foreach (var c in failed)
             {
-                var list = findings[c.Definition.Id].ToList();
-                var fails = list.Count(f => f.Status == ResultStatus.Fail);
+                var fails = JsonReportWriter.Count(report.Findings, c.Definition.Id, s => s == ResultStatus.Fail);
                 var mark = fails > 0 ? Terminal.Red("✗", color) : Terminal.Yellow("?", color);
                 sb.WriteLine($"  {mark} {c.Definition.Id} {Terminal.Severity(c.Definition.Severity, color)}{c.Definition.Title}" +
                               Terminal.Dim(fails > 0 ? $"  {fails} finding{(fails == 1 ? "" : "s")}" : "", color));
-                foreach (var f in list)
+                foreach (var f in JsonReportWriter.Ordered(report.Findings, c.Definition.Id).Where(f => Shown(f.Status)))
                 {
                     var where = f.Container is null ? f.Resource.ToString() : $"{f.Resource} [{f.Container.Name}]";
                     var status = f.Status == ResultStatus.Fail ? Terminal.Severity(f.Severity, color) : f.Status.Text().ToUpperInvariant().PadRight(9);

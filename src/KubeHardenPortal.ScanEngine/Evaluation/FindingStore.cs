@@ -97,6 +97,8 @@ internal sealed class FindingStore
 
     internal string? ContainerNameAt(int index) => RowAt(index).Container?.Name;
 
+    internal ResultStatus StatusAt(int index) => (ResultStatus)RowAt(index).Status;
+
     internal UInt128 FingerprintAt(int index)
     {
         ref readonly var r = ref RowAt(index);
@@ -210,12 +212,42 @@ internal sealed class FindingList : IReadOnlyList<Finding>
     /// sorted by their stored keys so only the finding being written exists as an object — ordering 50,000 findings
     /// through LINQ held every one of them, their texts and their sort keys at once.
     /// </summary>
-    internal IEnumerable<Finding> InReportOrder()
+    internal IEnumerable<Finding> InReportOrder() => InReportOrder(_ => true);
+
+    /// <summary>The findings of one check in report order (only its rows are sorted).</summary>
+    internal IEnumerable<Finding> InReportOrder(string checkId) => InReportOrder(s => s.CheckId == checkId);
+
+    /// <summary>How many findings of one check have a status <paramref name="counted"/> accepts, without making them.</summary>
+    internal int CountOf(string checkId, Func<ResultStatus, bool> counted)
     {
-        var order = new (int Store, int Row)[Count];
+        var n = 0;
+        foreach (var store in _stores)
+        {
+            if (store.CheckId != checkId)
+            {
+                continue;
+            }
+
+            for (var r = 0; r < store.Count; r++)
+            {
+                n += counted(store.StatusAt(r)) ? 1 : 0;
+            }
+        }
+
+        return n;
+    }
+
+    private IEnumerable<Finding> InReportOrder(Func<FindingStore, bool> included)
+    {
+        var order = new (int Store, int Row)[_stores.Where(included).Sum(s => s.Count)];
         var n = 0;
         for (var s = 0; s < _stores.Length; s++)
         {
+            if (!included(_stores[s]))
+            {
+                continue;
+            }
+
             for (var r = 0; r < _stores[s].Count; r++)
             {
                 order[n++] = (s, r);

@@ -133,6 +133,17 @@ public static class JsonReportWriter
             .ThenBy(f => f.Container?.Name ?? "", StringComparer.Ordinal)
             .ThenBy(f => f.Fingerprint, StringComparer.Ordinal);
 
+    /// <summary>
+    /// The findings of one check in report order. For an engine report only that check's findings are sorted and each is
+    /// made as it is read, so a writer that goes check by check (the table) never holds them all.
+    /// </summary>
+    public static IEnumerable<Finding> Ordered(IEnumerable<Finding> findings, string checkId) =>
+        findings is FindingList stored ? stored.InReportOrder(checkId) : Ordered(findings.Where(f => f.CheckId == checkId));
+
+    /// <summary>How many findings of one check have a status <paramref name="counted"/> accepts.</summary>
+    public static int Count(IEnumerable<Finding> findings, string checkId, Func<ResultStatus, bool> counted) =>
+        findings is FindingList stored ? stored.CountOf(checkId, counted) : findings.Count(f => f.CheckId == checkId && counted(f.Status));
+
     /// <summary>Advisories in the same stable order as findings.</summary>
     public static IEnumerable<Advisory> Ordered(IEnumerable<Advisory> advisories) =>
         advisories.OrderBy(a => a.CheckId, StringComparer.Ordinal)

@@ -132,4 +132,44 @@ public sealed class FindingStoreTests
 
         Assert.Equal(linq, JsonReportWriter.Ordered(list).Select(f => f.Message));
     }
+
+    [Fact]
+    public void One_checks_findings_come_in_report_order_and_are_counted_by_status_without_the_others()
+    {
+        // Two stores of one check (as the LINQ fallback would see them) and one of another; statuses mixed.
+        var b1 = new FindingStore("KH-B");
+        var a = new FindingStore("KH-A");
+        var b2 = new FindingStore("KH-B");
+        var n = 0;
+        foreach (var (store, count) in new[] { (b1, 30), (a, 20), (b2, 25) })
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var resource = new ResourceRef("v1", "Pod", "ns" + (i % 3), "p" + (count - i));
+                var status = i % 4 == 0 ? ResultStatus.Unknown : ResultStatus.Fail;
+                store.Add(Severity.Low, status, resource, null, $"#{n++}", false, null, null, null,
+                    Fingerprints.Hash("", store.CheckId, resource, null, null), null);
+            }
+        }
+
+        var list = new FindingList([b1, a, b2]);
+        var plain = list.ToList();
+
+        foreach (var id in new[] { "KH-A", "KH-B", "KH-X" })
+        {
+            Assert.Equal(
+                JsonReportWriter.Ordered(list).Where(f => f.CheckId == id).Select(f => f.Message),
+                JsonReportWriter.Ordered(list, id).Select(f => f.Message));
+            // The same answers from a plain list (the LINQ path) as from the stored rows.
+            Assert.Equal(
+                JsonReportWriter.Ordered(plain, id).Select(f => f.Message),
+                JsonReportWriter.Ordered(list, id).Select(f => f.Message));
+            Assert.Equal(plain.Count(f => f.CheckId == id && f.Status == ResultStatus.Fail),
+                JsonReportWriter.Count(list, id, s => s == ResultStatus.Fail));
+            Assert.Equal(JsonReportWriter.Count(plain, id, _ => true), JsonReportWriter.Count(list, id, _ => true));
+        }
+
+        Assert.Equal(55, JsonReportWriter.Count(list, "KH-B", _ => true));
+        Assert.Equal(15, JsonReportWriter.Count(list, "KH-A", s => s == ResultStatus.Fail));
+    }
 }
