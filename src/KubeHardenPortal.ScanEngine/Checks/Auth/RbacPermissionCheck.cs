@@ -260,16 +260,8 @@ public abstract class RbacPermissionCheck : Check
                 var key = state.FindingKey(subject, f);
 
                 // Interpolated straight into Fail: the message is formatted into the unit's buffer, not into a string.
-                if (f.Note is null)
-                {
-                    unit.Fail($"{subject.Display} can {f.What} {scope} via {role.Display}{beyond} {where}",
-                        subject.Path, evidence, severity: f.Severity, key: key);
-                }
-                else
-                {
-                    unit.Fail($"{subject.Display} can {f.What} {scope} via {role.Display}{beyond} {where}; {f.Note}",
-                        subject.Path, evidence, severity: f.Severity, key: key);
-                }
+                unit.Fail($"{subject.Display} can {f.What} {scope} via {role.Display}{beyond} {where}{NoteOf(f)}{f.Note}",
+                    subject.Path, evidence, severity: f.Severity, key: key);
             }
         }
 
@@ -303,18 +295,58 @@ public abstract class RbacPermissionCheck : Check
         {
             var where = Where(f.Rules);
             var severity = latent ? Severity.Low : f.Severity;
-            if (f.Note is null)
-            {
-                unit.Fail($"{role.Display} {where} lets its subjects {f.What} {scope} — {reason}",
-                    FirstPath(f.Rules), Evidence(role, f.Rules), severity: severity, key: f.Key);
-            }
-            else
-            {
-                unit.Fail($"{role.Display} {where} lets its subjects {f.What} {scope}; {f.Note} — {reason}",
-                    FirstPath(f.Rules), Evidence(role, f.Rules), severity: severity, key: f.Key);
-            }
+            unit.Fail($"{role.Display} {where} lets its subjects {f.What} {scope}{NoteOf(f)}{f.Note} — {reason}",
+                FirstPath(f.Rules), Evidence(role, f.Rules), severity: severity, key: f.Key);
         }
     }
+
+    /// <summary>The separator before a finding's note ("; "), or nothing when it has none.</summary>
+    private static string NoteOf(PermissionFinding f) => f.Note is null ? "" : "; ";
+
+    /// <summary>
+    /// What a group of probes allows, for a finding that lists them: one label per allowed probe, the granting rules,
+    /// and whether every allowed probe is limited to named objects. Made on the first allowed probe (most grants allow none).
+    /// </summary>
+    protected sealed class AllowedProbes
+    {
+        public List<string> Parts { get; } = [];
+
+        public List<RuleMatch> Rules { get; } = [];
+
+        public bool NamedOnly { get; private set; } = true;
+
+        public void Add(string part, PermissionMatch match)
+        {
+            Parts.Add(part);
+            Rules.AddRange(match.Rules);
+            NamedOnly &= match.NamedOnly;
+        }
+
+        /// <summary>The labels joined with "; ".</summary>
+        public string Text => string.Join("; ", Parts);
+    }
+
+    /// <summary>
+    /// The probes <paramref name="access"/> allows, labelled by <paramref name="label"/> (pass a static lambda);
+    /// null when it allows none. <paramref name="into"/> continues an earlier collection.
+    /// </summary>
+    protected static AllowedProbes? Allowed(RbacAccess access, IReadOnlyList<PermissionProbe> probes,
+        Func<PermissionProbe, PermissionMatch, string> label, AllowedProbes? into = null)
+    {
+        for (var i = 0; i < probes.Count; i++)
+        {
+            var m = access.Allows(probes[i]);
+            if (m.Any)
+            {
+                (into ??= new AllowedProbes()).Add(label(probes[i], m), m);
+            }
+        }
+
+        return into;
+    }
+
+    /// <summary>"get/list secrets": the allowed verbs and the probe's resource, the usual label for <see cref="Allowed"/>.</summary>
+    protected static string VerbsOnResource(PermissionProbe probe, PermissionMatch m) => $"{string.Join('/', m.Verbs)} {probe.Resource}";
 
     private static string? FirstPath(IReadOnlyList<RuleMatch> rules)
     {

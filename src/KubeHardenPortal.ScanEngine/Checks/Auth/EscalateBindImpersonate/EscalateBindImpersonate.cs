@@ -104,26 +104,11 @@ public sealed class EscalateBindImpersonate : RbacPermissionCheck
             return;
         }
 
-        List<string>? parts = null;
-        List<RuleMatch>? rules = null;
-        var namedOnly = true;
-        foreach (var probe in WriteBindings)
+        if (Allowed(access, WriteBindings, VerbsOnResource) is { } write)
         {
-            var m = access.Allows(probe);
-            if (m.Any)
-            {
-                (parts ??= []).Add($"{string.Join('/', m.Verbs)} {probe.Resource}");
-                (rules ??= []).AddRange(m.Rules);
-                namedOnly &= m.NamedOnly;
-            }
-        }
-
-        if (parts is not null && rules is not null)
-        {
-            var severity = namedOnly ? Severity.Low : Severity.Medium;
-            found.Add(new PermissionFinding("write-bindings", severity,
-                "hand out the roles it holds to other identities (" + string.Join("; ", parts) + ")", DistinctRules(rules),
-                "without bind it can only bind roles it already holds" + (namedOnly ? "; limited to named bindings" : "")));
+            found.Add(new PermissionFinding("write-bindings", write.NamedOnly ? Severity.Low : Severity.Medium,
+                "hand out the roles it holds to other identities (" + write.Text + ")", DistinctRules(write.Rules),
+                "without bind it can only bind roles it already holds" + (write.NamedOnly ? "; limited to named bindings" : "")));
         }
     }
 

@@ -66,38 +66,20 @@ public sealed class PodExecPermissions : RbacPermissionCheck
     {
         var s = (State)state!;
 
-        // Allocated once something matches: most grants allow none of these.
-        List<string>? parts = null;
-        List<RuleMatch>? matches = null;
-        var namedOnly = true;
-        var createSeen = false;
-        foreach (var probe in s.Probes)
-        {
-            var m = access.Allows(probe);
-            if (!m.Any)
-            {
-                continue;
-            }
-
-            (parts ??= []).Add($"{string.Join('/', m.Verbs)} pods/{probe.Subresource}");
-            (matches ??= []).AddRange(m.Rules);
-            namedOnly &= m.NamedOnly;
-            createSeen |= RbacMatcher.Has(m.Verbs, "create");
-        }
-
+        var allowed = Allowed(access, s.Probes, static (p, m) => $"{string.Join('/', m.Verbs)} pods/{p.Subresource}");
         var eph = access.Allows(EphemeralContainers);
         if (eph.Any)
         {
-            (parts ??= []).Add($"{string.Join('/', eph.Verbs)} pods/ephemeralcontainers (kubectl debug, bounded by Pod Security Admission)");
-            (matches ??= []).AddRange(eph.Rules);
-            namedOnly &= eph.NamedOnly;
-            createSeen = true;
+            (allowed ??= new()).Add($"{string.Join('/', eph.Verbs)} pods/ephemeralcontainers (kubectl debug, bounded by Pod Security Admission)", eph);
         }
 
-        if (parts is null || matches is null)
+        if (allowed is null)
         {
             return;
         }
+
+        // Ephemeral containers are always created; exec/attach/portforward may be allowed through get alone.
+        var createSeen = eph.Any || AllowsCreate(access, s.Probes);
 
         var production = access.IsCluster
             ? s.Production.Count > 0
@@ -114,13 +96,26 @@ public sealed class PodExecPermissions : RbacPermissionCheck
             notes.Add(s.GetReason);
         }
 
-        if (namedOnly)
+        if (allowed.NamedOnly)
         {
             severity = AuthFacts.Lower(severity);
-            notes.Add("limited to named pods: " + string.Join(", ", matches.SelectMany(m => m.Rule.ResourceNames).Distinct(StringComparer.Ordinal)));
+            notes.Add("limited to named pods: " + string.Join(", ", allowed.Rules.SelectMany(m => m.Rule.ResourceNames).Distinct(StringComparer.Ordinal)));
         }
 
-        found.Add(new PermissionFinding("exec", severity, "run code in containers (" + string.Join("; ", parts) + ")",
-            DistinctRules(matches), notes.Count == 0 ? null : string.Join("; ", notes)));
+        found.Add(new PermissionFinding("exec", severity, "run code in containers (" + allowed.Text + ")",
+            DistinctRules(allowed.Rules), notes.Count == 0 ? null : string.Join("; ", notes)));
+    }
+
+    private static bool AllowsCreate(RbacAccess access, PermissionProbe[] probes)
+    {
+        foreach (var probe in probes)
+        {
+            if (RbacMatcher.Has(access.Allows(probe).Verbs, "create"))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -194,25 +194,11 @@ public sealed class PrivilegeEscalationPermissions : RbacPermissionCheck
         }
 
         // e: write admission webhook configurations.
-        List<string>? hookParts = null;
-        List<RuleMatch>? hookRules = null;
-        var hookNamed = true;
-        foreach (var probe in Webhooks)
+        if (Allowed(access, Webhooks, VerbsOnResource) is { } hooks)
         {
-            var m = access.Allows(probe);
-            if (m.Any)
-            {
-                (hookParts ??= []).Add($"{string.Join('/', m.Verbs)} {probe.Resource}");
-                (hookRules ??= []).AddRange(m.Rules);
-                hookNamed &= m.NamedOnly;
-            }
-        }
-
-        if (hookParts is not null && hookRules is not null)
-        {
-            found.Add(new PermissionFinding("e", hookNamed ? Severity.Medium : Severity.High,
-                $"intercept or rewrite API objects through admission webhooks ({string.Join("; ", hookParts)})",
-                DistinctRules(hookRules), hookNamed ? "limited to named webhook configurations" : null));
+            found.Add(new PermissionFinding("e", hooks.NamedOnly ? Severity.Medium : Severity.High,
+                $"intercept or rewrite API objects through admission webhooks ({hooks.Text})",
+                DistinctRules(hooks.Rules), hooks.NamedOnly ? "limited to named webhook configurations" : null));
         }
 
         // f: create PersistentVolumes (hostPath PVs bypass pod-level hostPath rules).
@@ -225,25 +211,12 @@ public sealed class PrivilegeEscalationPermissions : RbacPermissionCheck
         // g: patch/update nodes outside node identities.
         if (subject is not { IsNodeIdentity: true })
         {
-            List<string>? parts = null;
-            List<RuleMatch>? rules = null;
-            var named = true;
-            foreach (var probe in WriteNodes)
+            if (Allowed(access, WriteNodes,
+                    static (p, m) => $"{string.Join('/', m.Verbs)} {(p.Subresource is null ? "nodes" : "nodes/status")}") is { } nodes)
             {
-                var m = access.Allows(probe);
-                if (m.Any)
-                {
-                    (parts ??= []).Add($"{string.Join('/', m.Verbs)} {(probe.Subresource is null ? "nodes" : "nodes/status")}");
-                    (rules ??= []).AddRange(m.Rules);
-                    named &= m.NamedOnly;
-                }
-            }
-
-            if (parts is not null && rules is not null)
-            {
-                found.Add(new PermissionFinding("g", named ? Severity.Low : Severity.Medium,
-                    $"change node labels, taints or status ({string.Join("; ", parts)})",
-                    DistinctRules(rules), "labels and taints steer workloads" + (named ? "; limited to named nodes" : "")));
+                found.Add(new PermissionFinding("g", nodes.NamedOnly ? Severity.Low : Severity.Medium,
+                    $"change node labels, taints or status ({nodes.Text})",
+                    DistinctRules(nodes.Rules), "labels and taints steer workloads" + (nodes.NamedOnly ? "; limited to named nodes" : "")));
             }
         }
     }
