@@ -50,6 +50,15 @@ if grep -qE "Build FAILED|[1-9][0-9]* Error\(s\)" "$LOG_DIR/build.log"; then
   exit 1
 fi
 
+# The native kubeharden (what CI pipelines run); NativeCliTests compare it with the managed build.
+echo "== native kubeharden (scripts/build-cli.sh)"
+if native=$(scripts/build-cli.sh "$ROOT/artifacts/kubeharden" 2> "$LOG_DIR/build-cli.log"); then
+  export KH_NATIVE_CLI="$native"
+  echo "   $KH_NATIVE_CLI"
+else
+  echo "   native build failed (see $LOG_DIR/build-cli.log); NativeCliTests will try again and report it" >&2
+fi
+
 passed=0; failed=0; skipped=0; rc=0
 for proj in tests/*/*.csproj; do
   name=$(basename "$proj" .csproj)

@@ -19,6 +19,21 @@ public sealed partial class CatalogTests
     }
 
     [Fact]
+    public void EveryCheckClass_IsRegisteredOnce()
+    {
+        // The catalog lists its checks by hand (the native CLI cannot discover them by reflection); a check class
+        // written but not listed would silently never run.
+        var classes = typeof(Check).Assembly.GetTypes()
+            .Where(t => t is { IsAbstract: false, IsClass: true } && typeof(Check).IsAssignableFrom(t))
+            .Select(t => t.FullName!)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var registered = CheckCatalog.All.Select(c => c.GetType().FullName!).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(classes, registered);
+        Assert.Equal(60, registered.Count);
+    }
+
+    [Fact]
     public void EveryShippedId_IsStillInTheCatalog()
     {
         var lockFile = Path.Combine(Repo.ChecksDir, "catalog.lock.txt");

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the kubeharden CLI as one native (ahead-of-time compiled) binary: artifacts/kubeharden/kubeharden.
+# Native AOT links with clang; it is installed when missing (root + apt-get), as run.sh and test.sh do for PostgreSQL.
+# Usage: scripts/build-cli.sh [OUT_DIR]     (then e.g. `artifacts/kubeharden/kubeharden scan deploy/`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-artifacts/kubeharden}
+
+if ! command -v clang >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing clang (apt-get install clang), needed to link the native binary" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends clang >/dev/null; } \
+      || { echo "clang install failed: the native kubeharden cannot be linked" >&2; exit 1; }
+  else
+    echo "clang not found: install it (apt-get install -y clang) to build the native kubeharden" >&2
+    exit 1
+  fi
+fi
+
+case "$(uname -m)" in
+  x86_64) RID=linux-x64 ;;
+  aarch64) RID=linux-arm64 ;;
+  *) echo "no native build for $(uname -m); use: dotnet src/KubeHardenPortal.Cli/bin/Release/net10.0/kubeharden.dll" >&2; exit 1 ;;
+esac
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet publish src/KubeHardenPortal.Cli -c Release -r "$RID" -o "$OUT" -v q -nologo >&2
+echo "$OUT/kubeharden"
