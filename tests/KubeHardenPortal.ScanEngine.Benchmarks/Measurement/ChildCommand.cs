@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using KubeHardenPortal.ScanEngine.Evaluation;
 using KubeHardenPortal.ScanEngine.Loading;
 using KubeHardenPortal.ScanEngine.Model;
@@ -49,6 +50,10 @@ public sealed record ChildResult
     public long Checksum { get; init; }
 }
 
+/// <summary>Source-generated, so the native child (tests/KubeHardenPortal.ScanEngine.Benchmarks.Native) can write it.</summary>
+[JsonSerializable(typeof(ChildResult))]
+internal sealed partial class ChildResultJson : JsonSerializerContext;
+
 /// <summary>
 /// Runs one measurement in this (fresh) process: <c>child --phase parse|load|eval --file F [--warmup SMALL]</c>.
 /// With --warmup the same code runs 40 times on the small snapshot first, so JIT/tiering is not in the numbers.
@@ -97,7 +102,7 @@ internal static class ChildCommand
         GC.WaitForPendingFinalizers();
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var result = Measure(phase, file) with { Warm = warmup is not null, RssStartMb = rssStart };
-        Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(result));
+        Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(result, ChildResultJson.Default.ChildResult));
         return 0;
     }
 
