@@ -136,10 +136,17 @@ public sealed class NativeCliTests : IClassFixture<NativeCliTests.NativeBinary>
             }
 
             var outDir = System.IO.Path.Combine(RepoRoot, "artifacts", "kubeharden");
-            var build = Start(System.IO.Path.Combine(RepoRoot, "scripts", "build-cli.sh"), [outDir]);
-            build.WaitForExit(TimeSpan.FromMinutes(8));
-            var stdout = build.StandardOutput.ReadToEnd();
-            Assert.True(build.HasExited && build.ExitCode == 0, $"scripts/build-cli.sh failed: {build.StandardError.ReadToEnd()}");
+            using var build = Start(System.IO.Path.Combine(RepoRoot, "scripts", "build-cli.sh"), [outDir]);
+            // Both pipes are drained while waiting, so a long error log cannot block the build.
+            var stdoutTask = build.StandardOutput.ReadToEndAsync();
+            var stderrTask = build.StandardError.ReadToEndAsync();
+            if (!build.WaitForExit(TimeSpan.FromMinutes(8)))
+            {
+                build.Kill(entireProcessTree: true);
+            }
+
+            var stdout = stdoutTask.GetAwaiter().GetResult();
+            Assert.True(build.HasExited && build.ExitCode == 0, $"scripts/build-cli.sh failed: {stderrTask.GetAwaiter().GetResult()}");
             Path = stdout.Trim();
             Path = System.IO.Path.IsPathRooted(Path) ? Path : System.IO.Path.Combine(RepoRoot, Path);
         }
@@ -152,7 +159,16 @@ public sealed class NativeCliTests : IClassFixture<NativeCliTests.NativeBinary>
             var stdout = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            await p.WaitForExitAsync(timeout.Token);
+            try
+            {
+                await p.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                p.Kill(entireProcessTree: true);
+                throw new TimeoutException($"{Path} {string.Join(' ', args)} did not finish in 2 minutes");
+            }
+
             return (p.ExitCode, await stdout, await stderr);
         }
 
