@@ -25,6 +25,19 @@ public sealed class NativeCliTests : IClassFixture<NativeCliTests.NativeBinary>
         Assert.Contains("\"KH-UPG-003\"", native.Out, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Version_SaysWhichBuildRuns()
+    {
+        var native = await _native.RunAsync("version");
+        var managed = await RunManaged("version");
+        Assert.Equal(0, native.Code);
+        Assert.Contains("60 checks", native.Out, StringComparison.Ordinal);
+        Assert.Contains("; native build, linux-", native.Out, StringComparison.Ordinal);
+        Assert.Contains("; managed build, ", managed.Out, StringComparison.Ordinal);
+        // Everything before the build differs in nothing.
+        Assert.Equal(managed.Out[..managed.Out.IndexOf(';', StringComparison.Ordinal)], native.Out[..native.Out.IndexOf(';', StringComparison.Ordinal)]);
+    }
+
     private static IEnumerable<string> Fixtures(string pattern) =>
         Directory.EnumerateFiles(ChecksDir, pattern, SearchOption.AllDirectories)
             .Where(f => f.Contains($"{Path.DirectorySeparatorChar}fixtures{Path.DirectorySeparatorChar}", StringComparison.Ordinal))

@@ -8,7 +8,12 @@ internal static class VersionCommand
 {
     public static async Task<int> RunAsync(TextWriter stdout)
     {
-        await stdout.WriteLineAsync($"kubeharden {Scanner.EngineVersion} (catalog {CheckCatalog.Version}, {CheckCatalog.All.Count} checks, score {PostureScoring.FormulaVersion})");
+        // Which build runs matters for support: the native binary and `dotnet kubeharden.dll` differ in speed and memory.
+        // A native binary has no JIT, so it has compiled no method; RuntimeFeature.IsDynamicCodeSupported cannot tell
+        // (PublishAot turns it off in the managed build's runtimeconfig too).
+        var build = System.Runtime.JitInfo.GetCompiledMethodCount() > 0 ? "managed" : "native";
+        await stdout.WriteLineAsync($"kubeharden {Scanner.EngineVersion} (catalog {CheckCatalog.Version}, {CheckCatalog.All.Count} checks, " +
+                                    $"score {PostureScoring.FormulaVersion}; {build} build, {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier})");
         return ExitCodes.Clean;
     }
 }
