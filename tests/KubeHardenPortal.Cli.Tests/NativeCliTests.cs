@@ -114,6 +114,59 @@ public sealed class NativeCliTests : IClassFixture<NativeCliTests.NativeBinary>
     }
 
     [Fact]
+    public async Task DamagedFixtures_GiveTheManagedErrors()
+    {
+        // Error texts come partly from YamlDotNet and System.Text.Json; trimming could drop or change them in the
+        // native binary. Damage real fixtures in the ways files break and compare both builds on every one.
+        var dir = Directory.CreateTempSubdirectory("kh-native-damaged-").FullName;
+        try
+        {
+            var sources = Fixtures("*.yaml").Where((_, i) => i % 40 == 0).Take(8)
+                .Concat(Fixtures("*.json").Where(f => !f.EndsWith(".expected.json", StringComparison.Ordinal)).Where((_, i) => i % 40 == 0).Take(4))
+                .ToList();
+            Assert.True(sources.Count >= 10, $"only {sources.Count} fixtures to damage");
+            var n = 0;
+            foreach (var source in sources)
+            {
+                var text = File.ReadAllText(source);
+                var ext = Path.GetExtension(source);
+                string[] damaged =
+                [
+                    text[..(text.Length / 2)],                                   // truncated mid-file
+                    text.Insert(text.Length / 3, "\t\"unterminated: [ {\n"),      // tab, stray quote and brackets
+                    text.Replace(":", ": : ", StringComparison.Ordinal),          // broken mappings
+                    "\uFEFF" + text + "\n---\n" + text,                           // BOM and the same objects twice
+                    text.Replace("kind:", "kind: [", StringComparison.Ordinal).Replace("\"kind\":", "\"kind\": [", StringComparison.Ordinal),
+                ];
+                foreach (var content in damaged)
+                {
+                    File.WriteAllText(Path.Combine(dir, $"damaged-{n++:D3}{ext}"), content);
+                }
+            }
+
+            var inputErrors = 0;
+            var files = Directory.GetFiles(dir).Order(StringComparer.Ordinal).ToList();
+            foreach (var file in files)
+            {
+                string[] args = ["scan", file, "--format", "json", "--show-unknown", "--no-default-exclusions"];
+                var native = await _native.RunAsync(args);
+                var managed = await RunManaged(args);
+                inputErrors += native.Code == ExitCodes.InputOrUsage ? 1 : 0;
+                Assert.True(managed.Code == native.Code, $"{file}: exit {native.Code}, managed {managed.Code}");
+                Assert.True(managed.Err == native.Err, $"{file}: errors differ:\nnative:  {native.Err}\nmanaged: {managed.Err}");
+                Assert.True(managed.Out == native.Out, $"{file}: the reports differ");
+            }
+
+            // Most damage must really be reported as input errors, or the comparison proves little.
+            Assert.True(inputErrors >= files.Count / 2, $"only {inputErrors} of {files.Count} damaged files gave input errors");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task MisspeltCheckId_IsAUsageError()
     {
         var file = Fixtures("*.yaml").First();
