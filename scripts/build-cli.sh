@@ -6,8 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-artifacts/kubeharden}
 
+LINKER=()
 if ! command -v clang >/dev/null 2>&1; then
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  # A versioned clang (Debian's clang-14, clang-16, ...) works as well; only the unversioned name is looked up.
+  versioned=$(compgen -c clang- | grep -E '^clang-[0-9]+$' | sort -t- -k2 -n | tail -1 || true)
+  if [ -n "$versioned" ]; then
+    LINKER=(-p:CppCompilerAndLinker="$versioned")
+  elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "== installing clang (apt-get install clang), needed to link the native binary" >&2
     export DEBIAN_FRONTEND=noninteractive
     { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends clang >/dev/null; } \
@@ -25,5 +30,5 @@ case "$(uname -m)" in
 esac
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet publish src/KubeHardenPortal.Cli -c Release -r "$RID" -o "$OUT" -v q -nologo >&2
+dotnet publish src/KubeHardenPortal.Cli -c Release -r "$RID" -o "$OUT" -v q -nologo "${LINKER[@]}" >&2
 echo "$OUT/kubeharden"
