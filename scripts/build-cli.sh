@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Builds the kubeharden CLI as one native (ahead-of-time compiled) binary: artifacts/kubeharden/kubeharden.
-# Native AOT links with clang; it is installed when missing (root + apt-get), as run.sh and test.sh do for PostgreSQL.
-# Usage: scripts/build-cli.sh [OUT_DIR]     (then e.g. `artifacts/kubeharden/kubeharden scan deploy/`)
+# Builds the kubeharden CLI as one native (ahead-of-time compiled) binary: artifacts/kubeharden/kubeharden, and
+# prints the binary's path. Native AOT links with clang; it is installed when missing (root + apt-get), as run.sh and
+# test.sh do for PostgreSQL.
+# Usage: scripts/build-cli.sh [OUT_DIR [PROJECT]]   (then e.g. `artifacts/kubeharden/kubeharden scan deploy/`)
+# PROJECT is another PublishAot project to build the same way (the benchmark's native child).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-artifacts/kubeharden}
+PROJECT=${2:-src/KubeHardenPortal.Cli/KubeHardenPortal.Cli.csproj}
 
 LINKER=()
 if ! command -v clang >/dev/null 2>&1; then
@@ -30,5 +33,5 @@ case "$(uname -m)" in
 esac
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet publish src/KubeHardenPortal.Cli -c Release -r "$RID" -o "$OUT" -v q -nologo "${LINKER[@]}" >&2
-echo "$OUT/kubeharden"
+dotnet publish "$PROJECT" -c Release -r "$RID" -o "$OUT" -v q -nologo "${LINKER[@]}" >&2
+echo "$OUT/$(dotnet msbuild "$PROJECT" -getProperty:AssemblyName)"

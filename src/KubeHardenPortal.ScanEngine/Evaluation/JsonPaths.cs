@@ -16,6 +16,11 @@ internal static class JsonPaths
     /// <summary><paramref name="prefix"/> + "." + <paramref name="field"/>, or the field alone under an empty prefix.</summary>
     public static string Field(string prefix, string field) => prefix.Length == 0 ? field : Join(prefix, ".", field);
 
+    private static readonly BoundedMemo<(string, int), string> Indexes = new(4_096);
+
+    /// <summary>"name[index]" (e.g. "rules[3]", "subjects[0]") as one shared string: every role and binding repeats them.</summary>
+    public static string Indexed(string name, int index) => Indexes.Get((name, index), static k => $"{k.Item1}[{k.Item2}]");
+
     /// <summary>The three parts as one shared string.</summary>
     public static string Join(string prefix, string middle, string suffix) =>
         Joined.Get((prefix, middle, suffix), static k => string.Concat(k.Item1, k.Item2, k.Item3));

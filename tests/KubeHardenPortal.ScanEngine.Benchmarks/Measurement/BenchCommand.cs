@@ -135,32 +135,34 @@ internal static class BenchCommand
     // The native (AOT) measuring child when `--native` or `--child` is given; else this program measures itself.
     private static string? _childPath;
 
-    /// <summary>Publishes tests/KubeHardenPortal.ScanEngine.Benchmarks.Native as a native binary (needs clang, like the CLI).</summary>
+    /// <summary>
+    /// Publishes tests/KubeHardenPortal.ScanEngine.Benchmarks.Native as a native binary through scripts/build-cli.sh,
+    /// which finds (or installs) clang as it does for the CLI.
+    /// </summary>
     private static string PublishNativeChild(string outDir)
     {
-        var project = Path.Combine("tests", "KubeHardenPortal.ScanEngine.Benchmarks.Native");
-        if (!Directory.Exists(project))
+        const string project = "tests/KubeHardenPortal.ScanEngine.Benchmarks.Native/KubeHardenPortal.ScanEngine.Benchmarks.Native.csproj";
+        if (!File.Exists(project))
         {
             throw new InvalidOperationException($"{project} not found: run the bench from the repository root");
         }
 
         Console.Error.WriteLine($"[bench] publishing the native measuring child → {outDir}");
-        var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (var a in new[] { "publish", project, "-c", "Release", "-r", rid, "-o", outDir, "-v", "q", "-nologo" })
+        var psi = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true };
+        foreach (var a in new[] { Path.Combine("scripts", "build-cli.sh"), outDir, project })
         {
             psi.ArgumentList.Add(a);
         }
 
         using var publish = Process.Start(psi)!;
-        var output = publish.StandardOutput.ReadToEnd();
+        var binary = publish.StandardOutput.ReadToEnd().Trim();
         publish.WaitForExit();
-        if (publish.ExitCode != 0)
+        if (publish.ExitCode != 0 || !File.Exists(binary))
         {
-            throw new InvalidOperationException($"dotnet publish {project} failed (exit {publish.ExitCode}; is clang installed?):\n{output}");
+            throw new InvalidOperationException($"scripts/build-cli.sh {outDir} {project} failed (exit {publish.ExitCode}); its errors are above");
         }
 
-        return Path.GetFullPath(Path.Combine(outDir, "kh-bench-child"));
+        return Path.GetFullPath(binary);
     }
 
     private static ChildRun RunChild(Variant v, string file, string? warmup)
@@ -205,7 +207,7 @@ internal static class BenchCommand
             throw new InvalidOperationException($"child {v.Label} failed (exit {process.ExitCode}):\n{stdout}\n{stderr.Result}");
         }
 
-        var result = JsonSerializer.Deserialize<ChildResult>(line[ChildCommand.ResultPrefix.Length..])!;
+        var result = JsonSerializer.Deserialize(line[ChildCommand.ResultPrefix.Length..], ChildResultJson.Default.ChildResult)!;
         return new ChildRun(result, sw.Elapsed.TotalMilliseconds);
     }
 

@@ -25,6 +25,16 @@ public sealed class SharedLookupsTests
     }
 
     [Fact]
+    public void Indexed_paths_are_name_and_index_and_one_shared_instance()
+    {
+        Assert.Equal("rules[3]", JsonPaths.Indexed("rules", 3));
+        Assert.Equal("subjects[3]", JsonPaths.Indexed("subjects", 3));
+        Assert.Equal("rules[30]", JsonPaths.Indexed("rules", 30));
+        Assert.Equal("rules[1000]", JsonPaths.Indexed("rules", 1000));
+        Assert.Same(JsonPaths.Indexed("rules", 7), JsonPaths.Indexed(new string("rules"), 7));
+    }
+
+    [Fact]
     public void Every_part_of_a_path_is_part_of_its_key()
     {
         // Same prefix and suffix, another separator: a memo keyed on fewer parts would hand back the first text.

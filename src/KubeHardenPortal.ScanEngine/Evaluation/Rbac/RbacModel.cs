@@ -102,10 +102,7 @@ public sealed class RbacSubject
     private string? _path;
 
     /// <summary>Evidence path of the subject in its binding, e.g. "subjects[2]".</summary>
-    public string Path => _path ??= (uint)Index < (uint)SubjectPaths.Length ? SubjectPaths[Index] : $"subjects[{Index}]";
-
-    // Most bindings have a handful of subjects: their paths are shared, not formatted per subject.
-    private static readonly string[] SubjectPaths = [.. Enumerable.Range(0, 16).Select(i => $"subjects[{i}]")];
+    public string Path => _path ??= JsonPaths.Indexed("subjects", Index);
 
     /// <summary>Members of system:masters are authorised before RBAC is consulted: bindings add nothing for them.</summary>
     public bool IsMasters => IsGroup && Name == "system:masters";

@@ -54,10 +54,7 @@ public sealed class RbacRule
     public bool HasResourceNames => ResourceNames.Count > 0;
 
     /// <summary>JSON path of the rule in its role ("rules[3]"), or null for reconciler-added baseline rules.</summary>
-    public string? Path => Index < 0 ? null : _path ??= Index < RulePaths.Length ? RulePaths[Index] : $"rules[{Index}]";
-
-    // Shared by every role: most rules sit at a small index.
-    private static readonly string[] RulePaths = [.. Enumerable.Range(0, 32).Select(i => $"rules[{i}]")];
+    public string? Path => Index < 0 ? null : _path ??= JsonPaths.Indexed("rules", Index);
 
     // Rules are immutable and shared by every grant of their role: render each once, not once per finding.
     private string? _path;
